@@ -1,0 +1,1 @@
+"""The forecasters: naive family, ARIMA/ETS on statsmodels, and the recurrent networks."""

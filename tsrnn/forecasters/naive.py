@@ -1,0 +1,146 @@
+"""The naive family: the floor every model is compared with.
+
+Point forecasts and Gaussian intervals follow Hyndman & Athanasopoulos, *Forecasting: Principles and
+Practice* (3rd ed.), section 5.5, with sigma the residual standard deviation of the one-step fits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..data import Panel, season_length_for
+from .base import BaseForecaster, check_positive_int, normal_interval
+
+__all__ = ["NaiveForecaster", "SeasonalNaiveForecaster", "DriftForecaster", "MeanForecaster"]
+
+
+def _rms(residuals: np.ndarray, n_params: int) -> float:
+    """Residual standard deviation with ``n_params`` estimated parameters (nan when undefined)."""
+    dof = len(residuals) - n_params
+    return float(np.sqrt(np.sum(residuals.astype(np.float64) ** 2) / dof)) if dof > 0 else np.nan
+
+
+class _NaiveBase(BaseForecaster):
+    _supports_intervals = True
+
+    def _fit(self, panel: Panel) -> None:
+        self.n_series_ = panel.n_series
+
+    def _predict(self, panel, horizon, X_future, levels):
+        mean = np.empty((panel.n_series, horizon))
+        sigma = np.empty((panel.n_series, horizon))
+        steps = np.arange(1, horizon + 1, dtype=np.float64)
+        for i in range(panel.n_series):
+            mean[i], sigma[i] = self._one(panel.series(i).astype(np.float64), steps, panel)
+        out = {"y_pred": mean}
+        if levels:
+            out.update(normal_interval(mean, sigma, levels))
+        return out
+
+
+class NaiveForecaster(_NaiveBase):
+    """Random walk: every future value equals the last observed one.
+
+    Intervals: ``sigma * sqrt(h)`` with sigma from the one-step changes.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> y = pd.Series([3.0, 5.0, 4.0], index=pd.date_range("2024-01-01", periods=3, freq="B"), name="x")
+    >>> NaiveForecaster().fit(y).predict(2)["y_pred"].tolist()
+    [4.0, 4.0]
+    """
+
+    def __init__(self):
+        pass
+
+    def _one(self, y, steps, panel):
+        sigma = _rms(np.diff(y), 0)
+        return np.full(len(steps), y[-1]), sigma * np.sqrt(steps)
+
+
+class SeasonalNaiveForecaster(_NaiveBase):
+    """Each future value equals the value one season earlier: ``y[T + h] = y[T + h - m * (floor((h - 1) / m) + 1)]``.
+
+    ``season_length=None`` uses the frequency's usual period (12 monthly, 4 quarterly, 5 business-daily,
+    7 daily, 52 weekly). Intervals: ``sigma * sqrt(floor((h - 1) / m) + 1)``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> y = pd.Series([1.0, 2.0, 3.0, 4.0], index=pd.date_range("2024-01-01", periods=4, freq="QS"), name="q")
+    >>> SeasonalNaiveForecaster(season_length=2).fit(y).predict(3)["y_pred"].tolist()
+    [3.0, 4.0, 3.0]
+    """
+
+    def __init__(self, season_length: int | None = None):
+        self.season_length = season_length
+
+    def _min_length(self) -> int:
+        if hasattr(self, "season_length_"):  # fitted: new history passed to predict needs a full season
+            return self.season_length_
+        return check_positive_int(self.season_length, "season_length", allow_none=True) or 1
+
+    def _fit(self, panel):
+        m = self.season_length
+        self.season_length_ = check_positive_int(m, "season_length") if m is not None else season_length_for(panel.freq)
+        short = np.flatnonzero(panel.lengths < self.season_length_)
+        if len(short):
+            i = short[0]
+            raise ValueError(f"series {panel.ids[i]!r} has {panel.lengths[i]} observations but "
+                             f"season_length={self.season_length_} needs at least that many")
+        super()._fit(panel)
+
+    def _one(self, y, steps, panel):
+        m = self.season_length_
+        if len(y) < m:
+            raise ValueError(f"a series of the history has {len(y)} observations; season_length={m} needs {m}")
+        last_season = y[-m:]
+        k = (steps.astype(int) - 1) // m
+        sigma = _rms(y[m:] - y[:-m], 0)
+        return last_season[(steps.astype(int) - 1) % m], sigma * np.sqrt(k + 1)
+
+
+class DriftForecaster(_NaiveBase):
+    """Random walk with drift: the line through the first and last observations, extended.
+
+    ``y[T + h] = y[T] + h * (y[T] - y[1]) / (T - 1)``; intervals ``sigma * sqrt(h * (1 + h / (T - 1)))``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> y = pd.Series([1.0, 2.0, 4.0], index=pd.date_range("2024-01-01", periods=3, freq="D"), name="d")
+    >>> DriftForecaster().fit(y).predict(2)["y_pred"].tolist()
+    [5.5, 7.0]
+    """
+
+    def __init__(self):
+        pass
+
+    def _min_length(self) -> int:
+        return 2
+
+    def _one(self, y, steps, panel):
+        slope = (y[-1] - y[0]) / (len(y) - 1)
+        resid = np.diff(y) - slope
+        sigma = _rms(resid, 1)
+        return y[-1] + steps * slope, sigma * np.sqrt(steps * (1 + steps / (len(y) - 1)))
+
+
+class MeanForecaster(_NaiveBase):
+    """Every future value equals the mean of the history; intervals ``sigma * sqrt(1 + 1 / T)``.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> y = pd.Series([1.0, 2.0, 6.0], index=pd.date_range("2024-01-01", periods=3, freq="MS"), name="m")
+    >>> MeanForecaster().fit(y).predict(1)["y_pred"].tolist()
+    [3.0]
+    """
+
+    def __init__(self):
+        pass
+
+    def _one(self, y, steps, panel):
+        sigma = _rms(y - y.mean(), 1)
+        return np.full(len(steps), y.mean()), np.full(len(steps), sigma * np.sqrt(1 + 1 / len(y)))

@@ -1,0 +1,35 @@
+"""Training losses: point losses and the pinball (quantile) loss, on tensors ``[batch, horizon, outputs]``."""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+__all__ = ["LOSSES", "forecast_loss"]
+
+LOSSES = ("mse", "mae", "huber", "quantile")
+
+
+def forecast_loss(name: str, output: torch.Tensor, target: torch.Tensor, quantiles: torch.Tensor | None = None):
+    """Mean loss of ``output`` ``[batch, horizon, n_outputs]`` against ``target`` ``[batch, horizon]``.
+
+    "quantile" is the pinball loss averaged over the quantiles ``q``:
+    ``mean(max(q * (y - y_q), (q - 1) * (y - y_q)))``; the point losses use output channel 0.
+
+    Example
+    -------
+    >>> out = torch.tensor([[[1.0, 2.0, 3.0]]]); y = torch.tensor([[2.0]])
+    >>> round(float(forecast_loss("quantile", out, y, torch.tensor([0.1, 0.5, 0.9]))), 4)
+    0.1
+    """
+    if name == "quantile":
+        diff = target.unsqueeze(-1) - output  # [batch, horizon, n_quantiles]
+        return torch.maximum(quantiles * diff, (quantiles - 1) * diff).mean()
+    point = output[..., 0]
+    if name == "mse":
+        return F.mse_loss(point, target)
+    if name == "mae":
+        return F.l1_loss(point, target)
+    if name == "huber":
+        return F.huber_loss(point, target, delta=1.0)
+    raise ValueError(f"unknown loss {name!r}; valid losses are {list(LOSSES)}")
