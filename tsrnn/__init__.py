@@ -21,6 +21,14 @@ _LAZY = {
     "SeasonalNaiveForecaster": "tsrnn.forecasters.naive",
     "DriftForecaster": "tsrnn.forecasters.naive",
     "MeanForecaster": "tsrnn.forecasters.naive",
+    "RNNForecaster": "tsrnn.forecasters.rnn",
+    "ARIMAForecaster": "tsrnn.forecasters.arima",
+    "ETSForecaster": "tsrnn.forecasters.ets",
+    "SlidingWindowTransformer": "tsrnn.windows",
+    "RollingOrigin": "tsrnn.evaluation.splits",
+    "backtest": "tsrnn.evaluation.backtest",
+    "compare": "tsrnn.evaluation.backtest",
+    "BacktestResult": "tsrnn.evaluation.result",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

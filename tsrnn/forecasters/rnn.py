@@ -499,6 +499,7 @@ class RNNForecaster(BaseForecaster):
             "quantile_levels": self.quantile_levels_,
             "ids": ids,
             "freq": p.freq.freqstr,
+            "time_unit": p.starts.unit,
             "covariate_names": list(p.covariate_names),
             "data_kwargs": self.data_kwargs_,
             "n_train_windows": self.n_train_windows_,
@@ -531,7 +532,8 @@ class RNNForecaster(BaseForecaster):
             ids = np.empty(len(config["ids"]), dtype=object)
             ids[:] = config["ids"]
             panel = Panel(ids, tensors["panel_values"].numpy(), tensors["panel_offsets"].numpy(),
-                          pd.DatetimeIndex(tensors["panel_starts"].numpy().astype("datetime64[ns]")),
+                          pd.DatetimeIndex(tensors["panel_starts"].numpy().astype("datetime64[ns]")).as_unit(
+                              config.get("time_unit", "ns")),
                           to_offset(config["freq"]), tensors["panel_covariates"].numpy(),
                           tuple(config["covariate_names"]))
             qs = config["quantile_levels"]
