@@ -228,16 +228,19 @@ def _as_long(data, id_col: str, time_col: str, target_col: str) -> pd.DataFrame:
         if data.shape[1] == 0:
             raise _fail("the wide frame has no columns (one column per series is expected)")
         idx = data.index.to_timestamp() if isinstance(data.index, pd.PeriodIndex) else data.index
-        parts = []
-        for col in data.columns:
-            col_values = data[col]
-            valid = np.flatnonzero(col_values.notna().to_numpy())
-            if len(valid) == 0:
-                raise _fail(f"series {col!r} (wide column) has no non-missing value")
-            # A wide frame pads shorter series with NaN at either end: that padding is not data.
-            keep = slice(valid[0], valid[-1] + 1)
-            parts.append(pd.DataFrame({id_col: col, time_col: idx[keep], target_col: col_values.to_numpy()[keep]}))
-        return pd.concat(parts, ignore_index=True)
+        valid = data.notna().to_numpy()  # [time, series]
+        empty = np.flatnonzero(~valid.any(axis=0))
+        if len(empty):
+            raise _fail(f"series {data.columns[empty[0]]!r} (wide column) has no non-missing value")
+        # A wide frame pads shorter series with NaN at either end: that padding is not data.
+        first = valid.argmax(axis=0)
+        last = len(valid) - 1 - valid[::-1].argmax(axis=0)
+        rows = np.concatenate([np.arange(a, b + 1) for a, b in zip(first, last)])
+        cols = np.repeat(np.arange(data.shape[1]), last - first + 1)
+        ids = np.empty(data.shape[1], dtype=object)
+        ids[:] = list(data.columns)
+        target = np.concatenate([data.iloc[a : b + 1, j].to_numpy() for j, (a, b) in enumerate(zip(first, last))])
+        return pd.DataFrame({id_col: ids[cols], time_col: idx[rows], target_col: target})
     missing = [c for c in (id_col, time_col, target_col) if c not in data.columns]
     if missing:
         hint = "; a wide frame needs a DatetimeIndex" if time_col in missing else ""
@@ -368,48 +371,53 @@ def to_panel(
         raise _fail(f"duplicate rows for series {frame[id_col].iloc[row]!r} at {frame[time_col].iloc[row]}: "
                     f"each ({id_col}, {time_col}) pair must appear once")
 
-    groups = [(uid, g) for uid, g in frame.groupby(id_col, sort=False)]
-    offset = to_offset(freq) if freq is not None else _panel_freq(groups, time_col)
+    # Plain arrays and per-series bounds: pandas group objects cost milliseconds per series.
+    cols = [target_col, *extras]
+    id_values = frame[id_col].to_numpy()
+    all_ds = pd.DatetimeIndex(frame[time_col])
+    all_values = frame[cols].to_numpy(dtype=np.float64)  # [rows, 1 + n_extras]
+    codes = pd.factorize(frame[id_col])[0]
+    bounds = np.concatenate([[0], np.flatnonzero(np.diff(codes)) + 1, [len(frame)]])
+    groups = [(id_values[lo], all_ds[lo:hi], lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    offset = to_offset(freq) if freq is not None else _panel_freq(groups)
 
     ids, starts, values, covs, lengths = [], [], [], [], []
-    for uid, g in groups:
-        ds = pd.DatetimeIndex(g[time_col])
+    for uid, ds, lo, hi in groups:
         grid = pd.date_range(ds[0], ds[-1], freq=offset)
-        if len(grid) == 0 or grid[0] != ds[0]:
-            raise _fail(f"series {uid!r} starts at {ds[0]}, which is not on the {offset.freqstr!r} grid; "
-                        f"pass freq= matching your timestamps")
-        off_grid = ~ds.isin(grid)
-        if off_grid.any():
-            raise _fail(f"series {uid!r} has an irregular timestamp {ds[off_grid][0]} that is not on its "
-                        f"{offset.freqstr!r} grid; pass freq= or resample the data")
-        g = g.set_index(time_col)
-        if len(grid) != len(ds):
+        arr = all_values[lo:hi].copy()  # [n, 1 + n_extras], our own copy
+        regular = len(grid) == len(ds) and np.array_equal(grid.asi8, ds.as_unit(grid.unit).asi8)
+        if not regular:  # the slow path, only for series with gaps or off-grid stamps
+            if len(grid) == 0 or grid[0] != ds[0]:
+                raise _fail(f"series {uid!r} starts at {ds[0]}, which is not on the {offset.freqstr!r} grid; "
+                            f"pass freq= matching your timestamps")
+            off_grid = ~ds.isin(grid)
+            if off_grid.any():
+                raise _fail(f"series {uid!r} has an irregular timestamp {ds[off_grid][0]} that is not on its "
+                            f"{offset.freqstr!r} grid; pass freq= or resample the data")
             missing_at = grid[~grid.isin(ds)][0]
             if fill_missing is None:
                 raise _fail(f"series {uid!r} has {len(grid) - len(ds)} missing timestamp(s) for frequency "
                             f"{offset.freqstr!r}, the first at {missing_at}; pass fill_missing= one of {FILL_POLICIES}")
-            g = g.reindex(grid)
-        cols = [target_col, *extras]
-        block = g[cols].replace([np.inf, -np.inf], np.nan)
-        if block[target_col].isna().all():
+            arr = np.array(pd.DataFrame(arr, index=ds).reindex(grid).to_numpy())
+        arr[~np.isfinite(arr)] = np.nan  # inf is treated like a missing value
+        bad = np.isnan(arr)
+        if bad[:, 0].all():
             raise _fail(f"series {uid!r} has no finite value in column {target_col!r}")
-        if block.isna().to_numpy().any():
+        if bad.any():
             if fill_missing is None:
-                col_bad = block.isna().any()
-                col = col_bad[col_bad].index[0]
-                at = block.index[block[col].isna().to_numpy()][0]
-                raise _fail(f"column {col!r} has a NaN or infinite value in series {uid!r} at {at}; "
+                where = np.argwhere(bad)  # [k, (row, col)]
+                r, c = where[np.lexsort(where.T)][0]  # the first bad column, at its first bad row
+                raise _fail(f"column {cols[c]!r} has a NaN or infinite value in series {uid!r} at {grid[r]}; "
                             f"pass fill_missing= one of {FILL_POLICIES} or clean the data")
-            block = _fill(block.copy(), cols, fill_missing)
-            if block.isna().to_numpy().any():
-                col = block.columns[block.isna().any().to_numpy()][0]
-                raise _fail(f"column {col!r} of series {uid!r} has no value to fill from")
-        arr = block.to_numpy(dtype=np.float64)
+            arr = _fill(pd.DataFrame(arr, columns=range(len(cols))), list(range(len(cols))), fill_missing).to_numpy()
+            if np.isnan(arr).any():
+                c = int(np.flatnonzero(np.isnan(arr).any(axis=0))[0])
+                raise _fail(f"column {cols[c]!r} of series {uid!r} has no value to fill from")
         with np.errstate(over="ignore"):
             arr32 = arr.astype(np.float32)
         if not np.isfinite(arr32).all():
             r, c = np.argwhere(~np.isfinite(arr32))[0]
-            raise _fail(f"column {cols[c]!r} of series {uid!r} at {block.index[r]} is too large for float32")
+            raise _fail(f"column {cols[c]!r} of series {uid!r} at {grid[r]} is too large for float32")
         ids.append(uid)
         starts.append(grid[0])
         values.append(arr32[:, 0])
@@ -431,16 +439,17 @@ def to_panel(
     )
 
 
-def _panel_freq(groups, time_col: str) -> pd.DateOffset:
+def _panel_freq(groups) -> pd.DateOffset:
+    """The one frequency of all series; ``groups`` holds ``(id, timestamps, ...)`` per series."""
     found: dict[str, object] = {}
-    for uid, g in groups:
-        guess = _infer_freq(pd.DatetimeIndex(g[time_col]))
+    for uid, ds, *_ in groups:
+        guess = _infer_freq(ds)
         if guess is not None:
             found.setdefault(guess.freqstr, uid)
     if not found:
-        uid, g = max(groups, key=lambda item: len(item[1]))
-        raise _fail(f"cannot infer the frequency of the data (series {uid!r} has {len(g)} timestamp(s) from "
-                    f"{g[time_col].iloc[0]}); pass freq=, e.g. freq='D' or freq='MS'")
+        uid, ds, *_ = max(groups, key=lambda item: len(item[1]))
+        raise _fail(f"cannot infer the frequency of the data (series {uid!r} has {len(ds)} timestamp(s) from "
+                    f"{ds[0]}); pass freq=, e.g. freq='D' or freq='MS'")
     if len(found) > 1:
         shown = ", ".join(f"{uid!r} looks {f!r}" for f, uid in found.items())
         raise _fail(f"the series have different frequencies ({shown}); pass freq= or split the data")

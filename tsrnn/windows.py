@@ -31,17 +31,13 @@ def window_origins(
     ([0, 0, 0, 1], [2, 3, 4, 2])
     """
     lengths = np.asarray(lengths, dtype=np.int64)
-    hi = lengths - horizon if last is None else np.minimum(lengths - horizon, np.asarray(last, dtype=np.int64))
-    series, origins = [], []
-    for i, top in enumerate(hi):
-        if top < window:
-            continue
-        t = np.arange(top, window - 1, -stride, dtype=np.int64)[::-1]
-        series.append(np.full(len(t), i, dtype=np.int64))
-        origins.append(t)
-    if not series:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(series), np.concatenate(origins)
+    top = lengths - horizon if last is None else np.minimum(lengths - horizon, np.asarray(last, dtype=np.int64))
+    counts = np.where(top >= window, (top - window) // stride + 1, 0)  # [n_series] origins per series
+    series = np.repeat(np.arange(len(lengths), dtype=np.int64), counts)  # [n_windows]
+    # Position of each window within its series, counted from that series' first origin.
+    rank = np.arange(len(series), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    origins = top[series] - stride * (counts[series] - 1 - rank)
+    return series, origins
 
 
 def gather(values: np.ndarray, offsets: np.ndarray, series: np.ndarray, origins: np.ndarray, before: int,

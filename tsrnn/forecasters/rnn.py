@@ -80,7 +80,8 @@ class RNNForecaster(BaseForecaster):
     random_state : int, optional
         Seeds initialisation and batch order; the same seed gives identical forecasts on CPU.
     accelerator, devices, precision, progress, trainer_kwargs : passed to ``lightning.Trainer``
-        (``precision`` takes Lightning's values, e.g. "32-true", "bf16-mixed").
+        (``precision`` takes Lightning's values, e.g. "32-true", "bf16-mixed"). Callbacks given as
+        ``trainer_kwargs["callbacks"]`` run after tsrnn's own (best-weight restore, early stopping).
 
     Example
     -------
@@ -170,6 +171,9 @@ class RNNForecaster(BaseForecaster):
                 raise ValueError(f"quantiles must lie strictly between 0 and 1, got {q!r}")
         if self.quantiles is not None and self.loss != "quantile":
             raise ValueError("quantiles= is used only with loss='quantile'")
+
+    def _min_history(self) -> int:
+        return 1 + self._shift()  # _check_history then asks for window (+ 1) with a message that says why
 
     def _quantile_levels(self) -> list[float]:
         if self.loss != "quantile":
@@ -304,12 +308,14 @@ class RNNForecaster(BaseForecaster):
         if len(s) == 0:
             raise ValueError(f"no training window is left after holding out {n_val.max()} validation steps; "
                              "lower validation_size or window")
-        train_starts = torch.as_tensor(offsets[s] + t - window)
+        train_starts = torch.as_tensor(offsets[s] + t - window)  # [n_windows] row where each input begins
+        del s, t  # on big panels these index arrays are the largest things alive during training
         val_starts = None
         if n_val.max() > 0:
             vs, vt = window_origins(lengths, window, horizon)
             keep = vt > (lengths - horizon - n_val)[vs]
             val_starts = torch.as_tensor(offsets[vs[keep]] + vt[keep] - window)
+            del vs, vt, keep
 
         seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**31)
         pl.seed_everything(seed, workers=False, verbose=False)
@@ -352,7 +358,12 @@ class RNNForecaster(BaseForecaster):
                           val_check_interval=max(1, min(50, steps_per_epoch)))
         else:
             kwargs.update(limit_val_batches=0)
-        kwargs.update(self.trainer_kwargs or {})
+        extra = dict(self.trainer_kwargs or {})
+        more = extra.pop("callbacks", None) or []
+        # Added to, not replacing, our callbacks: a user's (or the tuner's pruning) callback must not switch
+        # off the best-weight restore and early stopping.
+        kwargs["callbacks"] = callbacks + (list(more) if isinstance(more, list | tuple) else [more])
+        kwargs.update(extra)
         threads = torch.get_num_threads()
         with _quiet_lightning():
             trainer = pl.Trainer(**kwargs)
@@ -553,7 +564,7 @@ class RNNForecaster(BaseForecaster):
         model.ids_ = panel.ids
         model.stats_ = {k: tensors[f"stats_{k}"].numpy() for k in ("loc", "scale", "cov_loc", "cov_scale")}
         model.history_ = pd.DataFrame(tensors["history"].numpy(), columns=["step", "train_loss", "grad_norm",
-                                                                           "val_loss"])
+                                                                           "val_loss"]).astype({"step": "int64"})
         model.n_train_windows_ = config["n_train_windows"]
         model.panel_ = panel
         model.freq_ = panel.freq

@@ -19,8 +19,8 @@ def forecast_loss(name: str, output: torch.Tensor, target: torch.Tensor, quantil
     Example
     -------
     >>> out = torch.tensor([[[1.0, 2.0, 3.0]]]); y = torch.tensor([[2.0]])
-    >>> round(float(forecast_loss("quantile", out, y, torch.tensor([0.1, 0.5, 0.9]))), 4)
-    0.1
+    >>> round(float(forecast_loss("quantile", out, y, torch.tensor([0.1, 0.5, 0.9]))), 4)  # (0.1 + 0 + 0.1) / 3
+    0.0667
     """
     if name == "quantile":
         diff = target.unsqueeze(-1) - output  # [batch, horizon, n_quantiles]
