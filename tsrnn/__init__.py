@@ -29,6 +29,8 @@ _LAZY = {
     "backtest": "tsrnn.evaluation.backtest",
     "compare": "tsrnn.evaluation.backtest",
     "BacktestResult": "tsrnn.evaluation.result",
+    "tune": "tsrnn.tuning",
+    "TuningResult": "tsrnn.tuning",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -1,0 +1,903 @@
+"""Hyperparameter tuning with Optuna: search spaces, an objective scored by leakage-free backtests, pruning.
+
+`tune` searches a forecaster's parameters on the rolling-origin folds of `tsrnn.evaluation.backtest`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import numbers
+import os
+import time
+import warnings
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import optuna
+import pandas as pd
+from optuna.trial import TrialState
+from sklearn.base import clone
+
+from .data import Panel, season_length_for, to_panel
+from .evaluation.backtest import backtest
+from .forecasters.base import BaseForecaster
+
+__all__ = [
+    "tune",
+    "TuningResult",
+    "PruningCallback",  # noqa: F822 - built on first access (module __getattr__), so torch loads only then
+    "make_objective",
+    "dict_space",
+    "default_space",
+    "rnn_space",
+    "arima_space",
+    "ets_space",
+    "seasonal_naive_space",
+]
+
+_METRICS = {"mae": "MAE", "rmse": "RMSE", "smape": "sMAPE", "wape": "WAPE", "mase": "MASE", "rmsse": "RMSSE",
+            "bias": "bias"}
+_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+# With prune_on="val_loss", fold k's optimiser step s is intermediate step k * _FOLD_STRIDE + s, so that
+# every fold's validation losses get their own steps and a step means the same thing in every trial.
+_FOLD_STRIDE = 1_000_000
+
+
+# --------------------------------------------------------------------------- search spaces
+
+
+def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recursive: bool = True) -> dict:
+    """The default search space of `RNNForecaster`: cell, size, depth, window, dropout, learning rate, scaler,
+    strategy.
+
+    ``window`` runs over multiples of the season length (of 4 when the season is shorter), from one
+    season up to ``max(4 seasons, 32 steps)``, capped at ``max_window``; ``dropout`` (between stacked
+    layers) is searched only for two or more layers. ``recursive=False`` leaves out the recursive
+    strategy (it cannot use past covariates). The training length (``max_steps``, ``batch_size``) is
+    not searched: it stays as set on the forecaster.
+
+    Example
+    -------
+    >>> from optuna.trial import FixedTrial
+    >>> trial = FixedTrial({"cell": "gru", "hidden_size": 16, "num_layers": 1, "window": 24,
+    ...                     "learning_rate": 0.01, "scaler": "window", "strategy": "direct"})
+    >>> rnn_space(trial, season_length=12)
+    {'cell': 'gru', 'hidden_size': 16, 'num_layers': 1, 'dropout': 0.0, 'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'strategy': 'direct'}
+    """
+    params = {"cell": trial.suggest_categorical("cell", ["lstm", "gru", "rnn"]),
+              "hidden_size": trial.suggest_int("hidden_size", 8, 128, log=True),
+              "num_layers": trial.suggest_int("num_layers", 1, 3)}
+    params["dropout"] = trial.suggest_float("dropout", 0.0, 0.5) if params["num_layers"] > 1 else 0.0
+    base = season_length if season_length >= 4 else 4
+    top = base * max(4, -(-32 // base))
+    if max_window is not None:
+        top = min(top, max_window // base * base)
+    if top >= base:
+        params["window"] = trial.suggest_int("window", base, top, step=base)
+    else:  # series too short for a whole season in the window
+        params["window"] = trial.suggest_int("window", min(2, max_window), max(2, max_window))
+    params["learning_rate"] = trial.suggest_float("learning_rate", 1e-4, 3e-2, log=True)
+    params["scaler"] = trial.suggest_categorical("scaler", ["window", "standard", "robust"])
+    strategies = ["direct", "recursive", "seq2seq"] if recursive else ["direct", "seq2seq"]
+    params["strategy"] = trial.suggest_categorical("strategy", strategies)
+    return params
+
+
+def arima_space(trial, season_length: int = 1) -> dict:
+    """The default search space of `ARIMAForecaster`: the bounds and criterion of its automatic order search,
+    and (for seasonal data) whether to model the season at all.
+
+    Example
+    -------
+    >>> from optuna.trial import FixedTrial
+    >>> arima_space(FixedTrial({"information_criterion": "bic", "max_p": 2, "max_q": 3, "season_length": 1}),
+    ...             season_length=12)
+    {'information_criterion': 'bic', 'max_p': 2, 'max_q': 3, 'season_length': 1}
+    """
+    params = {"information_criterion": trial.suggest_categorical("information_criterion", ["aicc", "aic", "bic"]),
+              "max_p": trial.suggest_int("max_p", 1, 5),
+              "max_q": trial.suggest_int("max_q", 1, 5)}
+    if season_length > 1:
+        params["season_length"] = trial.suggest_categorical("season_length", [1, season_length])
+        if params["season_length"] > 1:
+            params["max_P"] = trial.suggest_int("max_P", 0, 2)
+            params["max_Q"] = trial.suggest_int("max_Q", 0, 2)
+    return params
+
+
+def ets_space(trial, season_length: int = 1, positive: bool = True) -> dict:
+    """The default search space of `ETSForecaster`: error, trend (damped or not) and seasonal components.
+
+    Multiplicative components are offered only for positive data (``positive``); the seasonal component
+    only when ``season_length > 1``.
+
+    Example
+    -------
+    >>> from optuna.trial import FixedTrial
+    >>> ets_space(FixedTrial({"error": "add", "trend": "none", "seasonal": "mul"}), season_length=12)
+    {'error': 'add', 'trend': 'none', 'damped_trend': False, 'seasonal': 'mul'}
+    """
+    kinds = ["add", "mul"] if positive else ["add"]
+    params = {"error": trial.suggest_categorical("error", kinds),
+              "trend": trial.suggest_categorical("trend", ["none", "add"])}
+    params["damped_trend"] = (trial.suggest_categorical("damped_trend", [False, True])
+                              if params["trend"] != "none" else False)
+    params["seasonal"] = trial.suggest_categorical("seasonal", ["none", *kinds]) if season_length > 1 else "none"
+    return params
+
+
+def seasonal_naive_space(trial, season_length: int = 12) -> dict:
+    """The default search space of `SeasonalNaiveForecaster`: the data's season or none (plain naive).
+
+    Example
+    -------
+    >>> from optuna.trial import FixedTrial
+    >>> seasonal_naive_space(FixedTrial({"season_length": 7}), season_length=7)
+    {'season_length': 7}
+    """
+    return {"season_length": trial.suggest_categorical("season_length", [1, season_length])}
+
+
+@functools.lru_cache(maxsize=1)
+def _forecaster_registry() -> dict[str, Callable]:
+    """Default space builders by forecaster class path: ``(context dict) -> (trial -> dict)``. Keyed by name so
+    that importing the tuner does not import statsmodels or torch."""
+    return {
+        "tsrnn.forecasters.rnn.RNNForecaster": lambda c: functools.partial(
+            rnn_space, season_length=c["season_length"], max_window=c["max_window"],
+            recursive=not c["past_covariates"]),
+        "tsrnn.forecasters.arima.ARIMAForecaster": lambda c: functools.partial(
+            arima_space, season_length=c["season_length"]),
+        "tsrnn.forecasters.ets.ETSForecaster": lambda c: functools.partial(
+            ets_space, season_length=c["season_length"], positive=c["positive"]),
+        "tsrnn.forecasters.naive.SeasonalNaiveForecaster": lambda c: (
+            functools.partial(seasonal_naive_space, season_length=c["season_length"])
+            if c["season_length"] > 1 else None),
+    }
+
+
+def default_space(forecaster: BaseForecaster, df, horizon: int, folds: int = 3, step: int | None = None,
+                  gap: int = 0, season_length: int | None = None) -> Callable:
+    """The default search space for ``forecaster`` on this data, as a plain function ``trial -> dict``.
+
+    The spaces are `rnn_space`, `arima_space`, `ets_space` and `seasonal_naive_space`, bound to what the
+    data says: the season length of its frequency (`tsrnn.data.season_length_for`, or ``season_length``),
+    the longest RNN window that leaves training windows at the first backtest fold, whether the values are
+    positive, whether there are past covariates. Forecasters without hyperparameters (naive, drift, mean)
+    have no space: pass ``space=`` to `tune` instead.
+
+    Example
+    -------
+    >>> import optuna, tsrnn
+    >>> from tsrnn import RNNForecaster
+    >>> space = default_space(RNNForecaster(), tsrnn.load_dataset("shampoo"), horizon=3)
+    >>> space(optuna.trial.FixedTrial({"cell": "lstm", "hidden_size": 8, "num_layers": 1, "window": 12,
+    ...                                "learning_rate": 0.003, "scaler": "window", "strategy": "direct"}))["window"]
+    12
+    """
+    panel = df if isinstance(df, Panel) else to_panel(df)
+    m = season_length if season_length is not None else season_length_for(panel.freq)
+    step = step or horizon
+    first_cutoff = int(panel.lengths.min()) - gap - horizon - (folds - 1) * step
+    futures = forecaster.get_params(deep=False).get("future_covariates") or []
+    context = {
+        "season_length": int(m),
+        # Leave at least half as many training windows as the window is long at the first fold.
+        "max_window": max(1, 2 * (first_cutoff - horizon + 1) // 3),
+        "positive": bool(np.all(panel.values > 0)),
+        "past_covariates": any(c not in futures for c in panel.covariate_names),
+    }
+    registry = _forecaster_registry()
+    for cls in type(forecaster).__mro__:
+        builder = registry.get(f"{cls.__module__}.{cls.__qualname__}")
+        if builder is not None:
+            space = builder(context)
+            break
+    else:
+        space = None
+    if space is None:
+        raise ValueError(f"{type(forecaster).__name__} has no default search space (it has no hyperparameters to "
+                         "tune on this data); pass space=, e.g. {'season_length': [1, 12]}")
+    return space
+
+
+def _distribution(name: str, spec) -> optuna.distributions.BaseDistribution:
+    if isinstance(spec, optuna.distributions.BaseDistribution):
+        return spec
+    if isinstance(spec, list):
+        return optuna.distributions.CategoricalDistribution(spec)
+    if isinstance(spec, tuple) and spec and spec[0] in ("int", "float", "categorical"):
+        kind, *args = spec
+        options = args.pop() if args and isinstance(args[-1], Mapping) else {}
+        try:
+            if kind == "categorical":
+                (choices,) = args
+                return optuna.distributions.CategoricalDistribution(list(choices))
+            low, high = args
+            cls = optuna.distributions.IntDistribution if kind == "int" else optuna.distributions.FloatDistribution
+            return cls(low, high, **options)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"space[{name!r}] = {spec!r} is not a valid {kind} range: {err}") from None
+    raise ValueError(f"space[{name!r}] = {spec!r} is not a search range; write a list of choices "
+                     f"(['lstm', 'gru']), ('int', low, high[, {{'log': True, 'step': 1}}]), "
+                     f"('float', low, high[, {{'log': True}}]) or an optuna distribution")
+
+
+def dict_space(spec: Mapping) -> Callable:
+    """Turn a dict of ranges into a search space function ``trial -> dict``.
+
+    Each value is a list of choices, ``("int", low, high[, options])``, ``("float", low, high[, options])``
+    (options: ``{"log": True}``, ``{"step": 2}``), ``("categorical", choices)`` or an optuna distribution.
+    The parameter names are the forecaster's. Ranges are checked here, when the dict is read.
+
+    Example
+    -------
+    >>> from optuna.trial import FixedTrial
+    >>> space = dict_space({"hidden_size": ("int", 16, 256, {"log": True}), "cell": ["lstm", "gru"]})
+    >>> space(FixedTrial({"hidden_size": 32, "cell": "gru"}))
+    {'hidden_size': 32, 'cell': 'gru'}
+    """
+    if not isinstance(spec, Mapping):
+        raise TypeError(f"a search space dict maps parameter names to ranges, got {type(spec).__name__}")
+    distributions = {str(name): _distribution(str(name), value) for name, value in spec.items()}
+
+    def space(trial) -> dict:
+        params = {}
+        for name, dist in distributions.items():
+            if isinstance(dist, optuna.distributions.IntDistribution):
+                params[name] = trial.suggest_int(name, dist.low, dist.high, step=dist.step, log=dist.log)
+            elif isinstance(dist, optuna.distributions.FloatDistribution):
+                params[name] = trial.suggest_float(name, dist.low, dist.high, step=dist.step, log=dist.log)
+            else:
+                params[name] = trial.suggest_categorical(name, list(dist.choices))
+        return params
+
+    return space
+
+
+def _check_names(forecaster: BaseForecaster, names) -> None:
+    valid = forecaster.get_params(deep=False)
+    unknown = [name for name in names if name not in valid]
+    if unknown:
+        what = "is not a parameter" if len(unknown) == 1 else "are not parameters"
+        raise ValueError(f"the search space names {unknown}, which {what} of {type(forecaster).__name__}; its "
+                         f"parameters are {sorted(valid)}")
+
+
+def _as_space(space, forecaster: BaseForecaster, panel: Panel, horizon: int, folds: int, step, gap,
+              season_length) -> Callable:
+    if space is None:
+        return default_space(forecaster, panel, horizon, folds, step, gap, season_length)
+    if isinstance(space, Mapping):
+        _check_names(forecaster, list(space))
+        return dict_space(space)
+    if callable(space):
+        return space
+    raise TypeError(f"space must be None (the default space), a dict of ranges or a function trial -> dict, "
+                    f"got {type(space).__name__}")
+
+
+@contextlib.contextmanager
+def _optuna_quiet(quiet: bool = True):
+    level = optuna.logging.get_verbosity()
+    if quiet:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(level)
+
+
+def _probe(space: Callable, forecaster: BaseForecaster) -> list[str]:
+    """Call ``space`` once on a throwaway in-memory trial: the parameter names it returns are checked before any
+    real trial runs (names only reached in other branches of a conditional space are checked per trial)."""
+    with _optuna_quiet():
+        trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask()
+    params = space(trial)
+    if not isinstance(params, Mapping):
+        raise TypeError(f"a search space function must return a dict of forecaster parameters, got "
+                        f"{type(params).__name__}")
+    _check_names(forecaster, list(params))
+    return list(params)
+
+
+# --------------------------------------------------------------------------- pruning during a fit
+
+
+@functools.lru_cache(maxsize=1)
+def _pruning_callback_class():
+    """Build the Lightning callback class on first use, so that ``import tsrnn.tuning`` does not import torch.
+
+    Example
+    -------
+    >>> import optuna
+    >>> from tsrnn.tuning import PruningCallback
+    >>> study = optuna.create_study()
+    >>> callback = PruningCallback(study.ask(), monitor="val_loss")
+    >>> callback.monitor, callback.step_offset
+    ('val_loss', 0)
+    """
+    import lightning.pytorch as pl
+
+    class PruningCallback(pl.Callback):
+        """Lightning callback: report the monitored validation metric to an Optuna trial and stop pruned fits.
+
+        After each validation run it calls ``trial.report(value, step_offset + global_step)`` and, when
+        ``trial.should_prune()``, raises ``optuna.TrialPruned``. It does nothing else (no early stopping, no
+        checkpoints). Put it in an `RNNForecaster`'s ``trainer_kwargs={"callbacks": [...]}``; the RNN needs a
+        validation set (``validation_size`` or ``early_stopping``) for ``val_loss`` to exist. Copies (made when
+        a backtest clones the forecaster) report to the same trial.
+
+        Example
+        -------
+        >>> import optuna
+        >>> from tsrnn.tuning import PruningCallback
+        >>> trial = optuna.create_study().ask()
+        >>> PruningCallback(trial).monitor
+        'val_loss'
+        """
+
+        def __init__(self, trial, monitor: str = "val_loss", step_offset: int = 0):
+            super().__init__()
+            self.trial = trial
+            self.monitor = monitor
+            self.step_offset = step_offset
+
+        def __deepcopy__(self, memo):
+            # The trial is a handle on the study's storage (locks, connections): share it, do not copy it.
+            return type(self)(self.trial, self.monitor, self.step_offset)
+
+        def on_validation_end(self, trainer, pl_module) -> None:
+            if trainer.sanity_checking:
+                return
+            value = trainer.callback_metrics.get(self.monitor)
+            if value is None:
+                return
+            value = float(value)
+            step = int(self.step_offset + trainer.global_step)
+            self.trial.report(value, step)
+            if self.trial.should_prune():
+                raise optuna.TrialPruned(f"{self.monitor} = {value:.4g} at step {step}")
+
+    PruningCallback.__module__ = __name__
+    PruningCallback.__qualname__ = "PruningCallback"  # pickles and prints as tsrnn.tuning.PruningCallback
+    return PruningCallback
+
+
+def __getattr__(name: str):
+    if name == "PruningCallback":
+        return _pruning_callback_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --------------------------------------------------------------------------- the objective
+
+
+def _resolve_metric(metric: str) -> str:
+    if not isinstance(metric, str) or metric.lower() not in _METRICS:
+        raise ValueError(f"metric must be one of {sorted(_METRICS)}, got {metric!r}")
+    return _METRICS[metric.lower()]
+
+
+def _has_validation(forecaster) -> bool:
+    params = forecaster.get_params(deep=False)
+    return bool(params.get("early_stopping")) or bool(params.get("validation_size"))
+
+
+def _resolve_prune_on(prune_on: str, forecaster) -> str:
+    is_rnn = any(f"{c.__module__}.{c.__qualname__}" == "tsrnn.forecasters.rnn.RNNForecaster"
+                 for c in type(forecaster).__mro__)
+    if prune_on == "auto":
+        return "val_loss" if is_rnn and _has_validation(forecaster) else "folds"
+    if prune_on == "folds":
+        return prune_on
+    if prune_on == "val_loss":
+        if not is_rnn or not _has_validation(forecaster):
+            raise ValueError("prune_on='val_loss' needs an RNNForecaster with a validation set: set its "
+                             "validation_size= or early_stopping=")
+        return prune_on
+    raise ValueError(f"prune_on must be 'auto', 'folds' or 'val_loss', got {prune_on!r}")
+
+
+def make_objective(
+    forecaster: BaseForecaster,
+    df,
+    horizon: int | None = None,
+    space=None,
+    metric: str = "mase",
+    folds: int = 3,
+    refit: bool | int = True,
+    step: int | None = None,
+    gap: int = 0,
+    season_length: int | None = None,
+    prune_on: str = "auto",
+    *,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+    freq: str | None = None,
+    fill_missing: str | None = None,
+) -> Callable:
+    """The objective `tune` optimises, as a function ``trial -> float``: the backtest ``metric`` of the
+    forecaster with the trial's parameters, averaged over ``folds`` rolling-origin folds.
+
+    The space, the metric and the parameter names are checked here, before any trial. Every score comes
+    from `tsrnn.evaluation.backtest`, so nothing after a cutoff reaches the model.
+
+    Folds one at a time (``refit=True``): fold k is scored by ``backtest(..., folds=1)`` on the data with
+    the last ``(folds - 1 - k) * step`` observations of every series cut off, so its one fold is exactly
+    the k-th fold of ``backtest(..., folds=folds)`` (same cutoff, same training data, same MASE scale).
+    After each fold the score is reported (``trial.report(score, k)``) and, before the next fold,
+    ``trial.should_prune()`` is asked. With ``refit=False`` or ``refit=k`` the folds share fits, so one
+    backtest runs them all and the fold scores are reported after it.
+
+    ``prune_on="val_loss"`` (the default ``"auto"`` picks it for an RNN with a validation set) reports the
+    RNN's validation loss during each fit instead, through `PruningCallback` (fold k's step s is
+    intermediate step ``k * 1_000_000 + s``), and keeps the fold scores as the trial's ``fold_scores``
+    attribute only: one trial's intermediate values must all be the same quantity for a pruner to
+    compare them. A trial enqueued with the user attribute ``baseline`` runs the forecaster's own
+    parameters.
+
+    A fit or forecast that raises (`tsrnn.errors.TrainingDivergedError`, a bad parameter value...) or a
+    non-finite score sets the trial's ``error`` attribute and raises, and the trial is recorded as failed.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from optuna.trial import FixedTrial
+    >>> from tsrnn.forecasters.naive import SeasonalNaiveForecaster
+    >>> y = pd.Series([1.0, 3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 3.0], index=pd.date_range("2024-01-01", periods=8),
+    ...               name="s")
+    >>> objective = make_objective(SeasonalNaiveForecaster(), y, horizon=2, folds=2, season_length=1,
+    ...                            space={"season_length": [1, 2]})
+    >>> objective(FixedTrial({"season_length": 2}))  # repeats the season: no error
+    0.0
+    >>> objective(FixedTrial({"season_length": 1}))  # naive: mean error 1 against a scale of 2 at both folds
+    0.5
+    """
+    panel = to_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
+                     fill_missing=fill_missing)
+    if horizon is None:
+        horizon = forecaster.get_params(deep=False).get("horizon")
+        if horizon is None:
+            raise ValueError(f"{type(forecaster).__name__} has no horizon parameter: pass horizon=")
+    metric_name = _resolve_metric(metric)
+    if isinstance(folds, bool) or not isinstance(folds, numbers.Integral) or folds < 1:
+        raise ValueError(f"folds must be a positive integer, got {folds!r}")
+    step = step or horizon
+    mode = _resolve_prune_on(prune_on, forecaster)
+    space_fn = _as_space(space, forecaster, panel, horizon, folds, step, gap, season_length)
+    names = _probe(space_fn, forecaster)
+    return _Objective(forecaster, panel, space_fn, names, metric_name, int(folds), refit, mode,
+                      dict(horizon=horizon, step=step, gap=gap, season_length=season_length, progress=False))
+
+
+class _Objective:
+    """The callable `make_objective` returns; its settings are checked there."""
+
+    def __init__(self, forecaster, panel: Panel, space: Callable, param_names: list[str], metric: str,
+                 folds: int, refit, prune_on: str, settings: dict):
+        self.forecaster = forecaster
+        self.panel = panel
+        self.space = space
+        self.param_names = param_names
+        self.metric = metric
+        self.folds = folds
+        self.refit = refit
+        self.prune_on = prune_on
+        self.settings = settings
+
+    def _fold_panel(self, k: int) -> Panel:
+        """The data cut so that the last fold of a one-fold backtest is fold ``k`` of ``folds``."""
+        cut = (self.folds - 1 - k) * self.settings["step"]
+        return self.panel.slice(np.zeros(self.panel.n_series, dtype=np.int64), self.panel.lengths - cut)
+
+    def _with_callback(self, model: BaseForecaster, trial, fold: int) -> BaseForecaster:
+        if self.prune_on != "val_loss":
+            return model
+        extra = dict(model.get_params(deep=False).get("trainer_kwargs") or {})
+        extra["callbacks"] = [*(extra.get("callbacks") or []),
+                              _pruning_callback_class()(trial, "val_loss", fold * _FOLD_STRIDE)]
+        return clone(model).set_params(trainer_kwargs=extra)
+
+    def __call__(self, trial) -> float:
+        scores: list[float] = []
+        report = self.prune_on == "folds"
+        try:
+            model = _trial_forecaster(self.forecaster, trial, self.space)  # the space runs once per trial
+            if self.refit is True or (not isinstance(self.refit, bool) and self.refit == 1):
+                for k in range(self.folds):  # each fold has its own fit: run them one by one, pruning between
+                    result = backtest(self._with_callback(model, trial, k), self._fold_panel(k), folds=1,
+                                      refit=True, **self.settings)
+                    scores.append(_score_value(result.metrics()[self.metric].iloc[0], self.metric, k))
+                    if report:
+                        trial.report(scores[-1], k)
+                        if k < self.folds - 1 and trial.should_prune():
+                            raise optuna.TrialPruned(f"{self.metric} {scores[-1]:.4g} at fold {k}")
+            else:  # folds share fits: one backtest runs them all
+                result = backtest(self._with_callback(model, trial, 0), self.panel, folds=self.folds,
+                                  refit=self.refit, **self.settings)
+                if len(result.errors):
+                    first = result.errors.iloc[0]
+                    if first["error_type"] == "TrialPruned":
+                        raise optuna.TrialPruned(first["message"])
+                    raise RuntimeError(f"fold {first['fold']} failed at {first['stage']}: "
+                                       f"{first['error_type']}: {first['message']}")
+                table = result.metrics(by="fold")
+                for k in range(self.folds):
+                    scores.append(_score_value(table.loc[k, self.metric], self.metric, k))
+                    if report:
+                        trial.report(scores[-1], k)
+        except optuna.TrialPruned:
+            trial.set_user_attr("fold_scores", scores)
+            raise
+        except Exception as err:
+            trial.set_user_attr("fold_scores", scores)
+            trial.set_user_attr("error", f"{type(err).__name__}: {err}")
+            raise
+        trial.set_user_attr("fold_scores", scores)
+        return float(np.mean(scores))
+
+
+def _trial_forecaster(forecaster: BaseForecaster, trial, space_fn: Callable) -> BaseForecaster:
+    if trial.user_attrs.get("baseline"):
+        return clone(forecaster)
+    params = space_fn(trial)
+    if not isinstance(params, Mapping):
+        raise TypeError(f"a search space function must return a dict, got {type(params).__name__}")
+    _check_names(forecaster, list(params))
+    return clone(forecaster).set_params(**params)
+
+
+def _score_value(value, metric_name: str, k: int) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{metric_name} is {value} at fold {k} (a NaN forecast, or a MASE/RMSSE scale of zero "
+                         "or undefined: try another metric or season_length)")
+    return value
+
+
+# --------------------------------------------------------------------------- storage, sampler, pruner
+
+
+def _storage(storage):
+    if storage is None or isinstance(storage, optuna.storages.BaseStorage):
+        return storage
+    if isinstance(storage, str | os.PathLike):
+        text = os.fspath(storage)
+        if "://" not in text and text.endswith((".journal", ".log")):
+            return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(text))
+        if "://" in text:
+            return _rdb_storage(text)
+    raise ValueError(f"storage must be None (in memory), a database URL such as 'sqlite:///tuning.db' or "
+                     f"'postgresql://user@host/db', a journal file path ending in .journal or .log, or an optuna "
+                     f"storage; got {storage!r}")
+
+
+def _rdb_storage(url: str):
+    # Several processes write one SQLite file: wait for its lock instead of failing after 5 s.
+    from sqlalchemy.exc import IntegrityError, OperationalError  # optuna's own dependency
+
+    engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else None
+    attempt = 0
+    while True:
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+        except (OperationalError, IntegrityError):
+            # Workers started together on a new database race to create its tables and stamp its schema
+            # version ("table ... already exists", "UNIQUE constraint failed"); a retry finds them made.
+            attempt += 1
+            if attempt == 5:
+                raise
+            time.sleep(0.2 * attempt)
+
+
+def _sampler(sampler, random_state):
+    if sampler is None or sampler == "tpe":
+        return optuna.samplers.TPESampler(seed=random_state)
+    if sampler == "random":
+        return optuna.samplers.RandomSampler(seed=random_state)
+    if isinstance(sampler, optuna.samplers.BaseSampler):
+        return sampler
+    raise ValueError(f"sampler must be None or 'tpe' (TPESampler), 'random' or an optuna sampler, got {sampler!r}")
+
+
+def _pruner(pruner):
+    if pruner == "median":
+        return optuna.pruners.MedianPruner()
+    if pruner == "hyperband":
+        return optuna.pruners.HyperbandPruner()
+    if pruner is None or pruner == "none":
+        return optuna.pruners.NopPruner()
+    if isinstance(pruner, optuna.pruners.BasePruner):
+        return pruner
+    raise ValueError(f"pruner must be 'median', 'hyperband', None or an optuna pruner, got {pruner!r}")
+
+
+# --------------------------------------------------------------------------- the result
+
+
+class TuningResult:
+    """What `tune` found: the best parameters and score, the refitted best forecaster, the study and its trials.
+
+    Attributes
+    ----------
+    best_params_ : dict
+        The forecaster parameters of the best trial (for the baseline trial: the forecaster's own values of
+        the searched parameters).
+    best_score_ : float
+        Its backtest metric, averaged over the folds.
+    best_forecaster_ : forecaster
+        A clone of the forecaster with ``best_params_``, fitted on all the data.
+    study_ : optuna.Study
+        The study (with every trial of a resumed or shared study).
+    trials_ : DataFrame
+        ``study.trials_dataframe()``: one row per trial with its state, value, parameters and attributes
+        (``user_attrs_error`` for failed trials, ``user_attrs_fold_scores``, ``user_attrs_baseline``).
+    metric, direction : the settings that produced it.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from tsrnn.forecasters.naive import SeasonalNaiveForecaster
+    >>> y = pd.Series([1.0, 3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 3.0], index=pd.date_range("2024-01-01", periods=8),
+    ...               name="s")
+    >>> res = tune(SeasonalNaiveForecaster(season_length=1), y, space={"season_length": [1, 2]}, horizon=2,
+    ...            folds=2, n_trials=3, season_length=1, random_state=0, progress=False)
+    >>> res.best_params_, res.best_score_
+    ({'season_length': 2}, 0.0)
+    """
+
+    def __init__(self, study, best_params: dict, best_forecaster, metric: str, direction: str):
+        self.study_ = study
+        self.best_params_ = best_params
+        self.best_score_ = float(study.best_value)
+        self.best_forecaster_ = best_forecaster
+        self.trials_ = study.trials_dataframe()
+        self.metric = metric
+        self.direction = direction
+
+    def __repr__(self) -> str:
+        states = self.trials_["state"].value_counts().to_dict() if len(self.trials_) else {}
+        counts = ", ".join(f"{n} {s.lower()}" for s, n in states.items())
+        return f"TuningResult(best {self.metric} {self.best_score_:.4g} with {self.best_params_}; {counts})"
+
+    def plots(self) -> dict:
+        """Matplotlib figures: ``"history"`` (the metric of every trial and the best so far) and, with two or
+        more complete trials that vary some parameter, ``"importances"`` (fANOVA parameter importances).
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> from tsrnn.forecasters.naive import SeasonalNaiveForecaster
+        >>> y = pd.Series(range(1, 13), index=pd.date_range("2024-01-01", periods=12), name="s", dtype=float)
+        >>> res = tune(SeasonalNaiveForecaster(season_length=1), y, space={"season_length": ("int", 1, 3)},
+        ...            horizon=2, n_trials=4, season_length=1, random_state=0, progress=False)
+        >>> sorted(res.plots())
+        ['history', 'importances']
+        """
+        from optuna.visualization import matplotlib as ovm
+
+        figures = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            warnings.filterwarnings("ignore", message="No artists with labels found")  # a one-bar legend
+            ax = ovm.plot_optimization_history(self.study_, target_name=self.metric)
+            figures["history"] = ax.figure
+            complete = [t for t in self.study_.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                        if t.params]
+            varied = any(len({repr(t.params.get(name)) for t in complete}) > 1
+                         for name in {n for t in complete for n in t.params})
+            if len(complete) >= 2 and varied:
+                try:
+                    evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
+                    ax = ovm.plot_param_importances(self.study_, evaluator=evaluator, target_name=self.metric)
+                    figures["importances"] = ax.figure
+                except (ValueError, RuntimeError):  # e.g. no parameter common to the complete trials
+                    pass
+        return figures
+
+    def _trial_table(self) -> pd.DataFrame:
+        frame = self.trials_
+        columns = [c for c in frame.columns if c in ("number", "state", "value") or c.startswith("params_")
+                   or c in ("user_attrs_error", "user_attrs_baseline")]
+        names = {"user_attrs_error": "failed with", "user_attrs_baseline": "baseline"}
+        table = frame[columns].rename(columns=lambda c: names.get(c, c.removeprefix("params_")))
+        return table.set_index("number")
+
+    def report_sections(self) -> list[tuple[str, object]]:
+        """``(title, content)`` sections for an HTML report: the best parameters, the optimisation history,
+        the parameter importances (when there are enough trials) and the table of trials.
+
+        Add them to a backtest report of the tuned model with
+        ``backtest(res.best_forecaster_, df, ...).report(path, sections=res.report_sections())`` or
+        ``compare(...).report(path, sections=...)``, or write them alone with `report`.
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> from tsrnn.forecasters.naive import SeasonalNaiveForecaster
+        >>> y = pd.Series(range(1, 13), index=pd.date_range("2024-01-01", periods=12), name="s", dtype=float)
+        >>> res = tune(SeasonalNaiveForecaster(season_length=1), y, space={"season_length": [1, 2]}, horizon=2,
+        ...            n_trials=2, season_length=1, random_state=0, progress=False)
+        >>> [title for title, _ in res.report_sections()]
+        ['Tuning: best parameters', 'Tuning: optimisation history', 'Tuning: trials']
+        """
+        best = pd.DataFrame({"value": [self.best_score_, *self.best_params_.values()]},
+                            index=pd.Index([f"best {self.metric}", *self.best_params_], name="parameter"))
+        best["value"] = best["value"].astype(object).map(str)
+        figures = self.plots()
+        sections = [("Tuning: best parameters", best), ("Tuning: optimisation history", figures["history"])]
+        if "importances" in figures:
+            sections.append(("Tuning: parameter importances", figures["importances"]))
+        sections.append(("Tuning: trials", self._trial_table()))
+        return sections
+
+    def report(self, path: str | os.PathLike, title: str | None = None):
+        """Write the tuning sections alone as a self-contained HTML report; returns its path.
+
+        Example
+        -------
+        >>> import pandas as pd, tempfile
+        >>> from tsrnn.forecasters.naive import SeasonalNaiveForecaster
+        >>> y = pd.Series(range(1, 13), index=pd.date_range("2024-01-01", periods=12), name="s", dtype=float)
+        >>> res = tune(SeasonalNaiveForecaster(season_length=1), y, space={"season_length": [1, 2]}, horizon=2,
+        ...            n_trials=2, season_length=1, random_state=0, progress=False)
+        >>> "optimisation history" in res.report(tempfile.mkdtemp() + "/tuning.html").read_text()
+        True
+        """
+        import matplotlib.pyplot as plt
+
+        from .evaluation.report import write_report
+
+        sections = self.report_sections()
+        try:
+            return write_report(path, title or f"Tuning: {type(self.best_forecaster_).__name__}", sections)
+        finally:
+            for _, content in sections:
+                if hasattr(content, "savefig"):
+                    plt.close(content)
+
+
+# --------------------------------------------------------------------------- tune
+
+
+def tune(
+    forecaster: BaseForecaster,
+    df,
+    space=None,
+    metric: str = "mase",
+    horizon: int | None = None,
+    folds: int = 3,
+    refit: bool | int = True,
+    n_trials: int = 50,
+    timeout: float | None = None,
+    storage=None,
+    study_name: str | None = None,
+    sampler=None,
+    pruner="median",
+    n_jobs: int = 1,
+    random_state: int | None = None,
+    progress: bool = True,
+    direction: str = "minimize",
+    *,
+    step: int | None = None,
+    gap: int = 0,
+    season_length: int | None = None,
+    prune_on: str = "auto",
+    baseline: bool = True,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+    freq: str | None = None,
+    fill_missing: str | None = None,
+) -> TuningResult:
+    """Search ``forecaster``'s hyperparameters with Optuna, scoring each trial by a leakage-free backtest.
+
+    Each trial sets the parameters drawn from ``space`` on a clone of the forecaster and returns the
+    backtest ``metric`` ("mase", "rmsse", "smape", "wape", "mae", "rmse", "bias") averaged over ``folds``
+    rolling-origin folds of ``horizon`` steps (``horizon=None`` takes the forecaster's own ``horizon``);
+    `make_objective` says exactly how folds are run, reported and pruned (``prune_on``). The best
+    parameters are then refitted on all of ``df`` as ``best_forecaster_``.
+
+    Search space (``space``): None uses the forecaster's default (`default_space`); a dict maps parameter
+    names to ranges (`dict_space`): ``{"hidden_size": ("int", 16, 256, {"log": True}), "learning_rate":
+    ("float", 1e-4, 1e-2, {"log": True}), "cell": ["lstm", "gru"]}`` or optuna distributions; a function
+    ``trial -> dict`` may do anything (conditional parameters...). Names that are not parameters of the
+    forecaster raise ``ValueError`` before any trial runs (a function space is called once on a
+    throwaway trial to find them).
+
+    Trials: ``n_trials`` is the total number of finished trials wanted in the study: resuming a study that
+    holds 3 runs ``n_trials - 3`` more (0 if it already has enough). With ``baseline=True`` a new study's
+    first trial runs the forecaster's own parameters, so ``best_score_`` is never worse than what you
+    started from on these folds (that trial has the user attribute ``baseline``). A trial whose fit
+    diverges (`tsrnn.errors.TrainingDivergedError`) or raises is recorded as failed, with its error in
+    ``trials_["user_attrs_error"]``, and the study goes on; ``KeyboardInterrupt`` stops it (the trials
+    finished so far stay in the storage). If no trial completes, ``RuntimeError``.
+
+    Storage and workers: ``storage=None`` keeps the study in memory. A database URL
+    (``"sqlite:///tuning.db"``, ``"postgresql://user:pw@host/db"``, ``"mysql+pymysql://..."``) or a
+    journal file path ending in ``.journal`` or ``.log`` (`optuna.storages.JournalStorage`, for shared
+    disks such as NFS) records every trial as it finishes. The same ``study_name`` on the same storage
+    resumes the study. Several processes running ``tune`` with the same ``storage`` and ``study_name``
+    work on one study (SQLite for processes on one machine; PostgreSQL/MySQL or a journal file on a shared
+    disk across machines): each trial is run by one worker, and they stop together when the study holds
+    ``n_trials`` finished trials (each worker may finish the trial it is running, so a few more can
+    appear). ``n_jobs`` runs trials in threads within one process.
+
+    Reproducibility: ``random_state`` seeds the sampler (TPE by default; ``sampler="random"`` or any optuna
+    sampler), so with a deterministic forecaster (set its own ``random_state``) and ``n_jobs=1`` the same
+    call samples the same parameters in the same order. ``pruner``: "median" (``MedianPruner()``),
+    "hyperband", None, or an optuna pruner. ``progress`` shows Optuna's progress bar and trial log (set
+    ``progress=False`` on an RNN as well to hide its training bars). ``step``, ``gap``, ``season_length``
+    and the data keywords are those of `tsrnn.evaluation.backtest`.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from tsrnn.forecasters.naive import SeasonalNaiveForecaster
+    >>> y = pd.Series([10.0, 20, 30, 11, 21, 31, 12, 22, 32, 13, 23, 33],
+    ...               index=pd.date_range("2024-01-01", periods=12, freq="D"), name="s")
+    >>> res = tune(SeasonalNaiveForecaster(season_length=1), y, space={"season_length": ("int", 1, 4)},
+    ...            horizon=3, n_trials=6, season_length=1, random_state=0, progress=False)
+    >>> res.best_params_, round(res.best_score_, 4)  # errors of 1 against scales of 10, 11.8 and 12.25
+    ({'season_length': 3}, 0.0888)
+    >>> res.best_forecaster_.predict(horizon=3)["y_pred"].tolist()
+    [13.0, 23.0, 33.0]
+    """
+    if isinstance(n_trials, bool) or not isinstance(n_trials, numbers.Integral) or n_trials < 1:
+        raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}")
+    if direction not in ("minimize", "maximize"):
+        raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+    data_kwargs = dict(id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
+                       fill_missing=fill_missing)
+    objective = make_objective(forecaster, df, horizon, space, metric, folds, refit, step, gap, season_length,
+                               prune_on, **data_kwargs)
+    with _optuna_quiet(not progress):
+        study = optuna.create_study(storage=_storage(storage), sampler=_sampler(sampler, random_state),
+                                    pruner=_pruner(pruner), study_name=study_name, direction=direction,
+                                    load_if_exists=True)
+        _check_resumed(study, objective.metric, direction)
+        if baseline and not study.get_trials(deepcopy=False):
+            study.enqueue_trial({}, user_attrs={"baseline": True}, skip_if_exists=True)
+        done = len(study.get_trials(deepcopy=False, states=_FINISHED))
+        if n_trials > done:
+            from optuna.study import MaxTrialsCallback
+
+            study.optimize(objective, n_trials=n_trials - done, timeout=timeout, n_jobs=n_jobs,
+                           catch=(Exception,), callbacks=[MaxTrialsCallback(n_trials, states=_FINISHED)],
+                           show_progress_bar=progress)
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not complete:
+        trials = study.get_trials(deepcopy=False)
+        errors = [t.user_attrs["error"] for t in trials if "error" in t.user_attrs]
+        pruned = sum(t.state == TrialState.PRUNED for t in trials)
+        raise RuntimeError(f"no trial completed ({len(errors)} failed, {pruned} pruned)"
+                           + (f"; the first error: {errors[0]}" if errors else ""))
+    best = study.best_trial
+    params, model = _best(forecaster, objective, best)
+    model.fit(df, **data_kwargs)
+    return TuningResult(study, params, model, objective.metric, direction)
+
+
+def _check_resumed(study, metric_name: str, direction: str) -> None:
+    if study.direction.name.lower() != direction:
+        raise ValueError(f"study {study.study_name!r} was created to {study.direction.name.lower()}, not to "
+                         f"{direction}; use another study_name")
+    stored = study.user_attrs.get("metric")
+    if stored is None:
+        study.set_user_attr("metric", metric_name)
+    elif stored != metric_name:
+        raise ValueError(f"study {study.study_name!r} scores trials by {stored}, not {metric_name}: resume it "
+                         f"with metric={stored.lower()!r} or use another study_name")
+
+
+def _best(forecaster: BaseForecaster, objective, trial) -> tuple[dict, BaseForecaster]:
+    """The best trial's forecaster parameters, regenerated exactly by running the space on its values."""
+    if trial.user_attrs.get("baseline"):
+        own = forecaster.get_params(deep=False)
+        return {name: own[name] for name in objective.param_names}, clone(forecaster)
+    params = dict(objective.space(optuna.trial.FixedTrial(trial.params, trial.number)))
+    return params, clone(forecaster).set_params(**params)
