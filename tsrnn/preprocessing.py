@@ -134,7 +134,7 @@ def calendar_features(ds: pd.DatetimeIndex, freq: pd.DateOffset) -> np.ndarray:
     names = calendar_feature_names(freq)
     cols = []
     month = (ds.month.to_numpy() - 1) / 12.0
-    dow = ds.dayofweek.to_numpy() / 7.0
+    dow = ds.day_of_week.to_numpy() / 7.0
     for name in names:
         base = month if name.startswith("month") else dow
         cols.append(np.sin(2 * np.pi * base) if name.endswith("sin") else np.cos(2 * np.pi * base))

@@ -84,6 +84,11 @@ class BaseForecaster(BaseEstimator):
     def _min_length(self) -> int:
         return 1
 
+    def _min_history(self) -> int:
+        """The shortest history ``predict(df=...)`` accepts; a model with a lookback window may need less
+        than it needs to fit (an RNN forecasts from ``window`` points but trains on ``window + horizon``)."""
+        return self._min_length()
+
     def _default_horizon(self) -> int | None:
         return getattr(self, "horizon", None)
 
@@ -151,7 +156,7 @@ class BaseForecaster(BaseEstimator):
         if df is None:
             return self.panel_
         kwargs = {k: v for k, v in self.data_kwargs_.items() if k != "freq"}
-        panel = to_panel(df, min_length=self._min_length(), freq=self.freq_, **kwargs)
+        panel = to_panel(df, min_length=self._min_history(), freq=self.freq_, **kwargs)
         if panel.freq != self.freq_:
             raise DataError(f"df has frequency {panel.freq.freqstr!r} but the model was fitted on "
                             f"{self.freq_.freqstr!r} data")

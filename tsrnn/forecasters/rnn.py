@@ -7,7 +7,6 @@ turns network outputs back into forecasts on the original scale.
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import numbers
 import os
@@ -277,7 +276,7 @@ class RNNForecaster(BaseForecaster):
         import torch
 
         from ..nn.datamodule import WindowDataModule
-        from ..nn.module import ForecastModule
+        from ..nn.module import ForecastModule, KeepBestWeights
         from ..nn.networks import ForecastNet
 
         self._check_params()
@@ -331,7 +330,7 @@ class RNNForecaster(BaseForecaster):
 
         callbacks = []
         if val_starts is not None:
-            callbacks.append(_KeepBest())
+            callbacks.append(KeepBestWeights())
             if self.early_stopping:
                 patience = 5 if self.early_stopping is True else check_positive_int(self.early_stopping,
                                                                                     "early_stopping")
@@ -590,27 +589,3 @@ def _quiet_lightning():
     finally:
         for lg, level in zip(loggers, levels):
             lg.setLevel(level)
-
-
-class _KeepBest:
-    """Lightning callback: remember the weights with the lowest validation loss and restore them at the end."""
-
-    def __new__(cls):
-        import lightning.pytorch as pl
-
-        class KeepBest(pl.Callback):
-            def __init__(self):
-                self.best = float("inf")
-                self.state = None
-
-            def on_validation_end(self, trainer, module):
-                value = trainer.callback_metrics.get("val_loss")
-                if value is not None and float(value) < self.best:
-                    self.best = float(value)
-                    self.state = copy.deepcopy(module.net.state_dict())
-
-            def on_fit_end(self, trainer, module):
-                if self.state is not None:
-                    module.net.load_state_dict(self.state)
-
-        return KeepBest()

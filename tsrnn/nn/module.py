@@ -5,6 +5,7 @@ It records a plain per-step history (train loss, global gradient norm, validatio
 
 from __future__ import annotations
 
+import copy
 import math
 
 import lightning.pytorch as pl
@@ -14,7 +15,7 @@ from ..errors import TrainingDivergedError
 from .losses import forecast_loss
 from .networks import ForecastNet
 
-__all__ = ["ForecastModule"]
+__all__ = ["ForecastModule", "KeepBestWeights"]
 
 
 class ForecastModule(pl.LightningModule):
@@ -40,7 +41,15 @@ class ForecastModule(pl.LightningModule):
         q = torch.tensor(quantiles if quantiles else [0.5], dtype=torch.float32)
         self.register_buffer("quantiles", q, persistent=False)
         self.history: list[dict] = []
-        self._val_losses: list[torch.Tensor] = []
+        self._val_losses: list[torch.Tensor] = []  # per batch: [sum of window losses, number of windows]
+
+    def get_extra_state(self):
+        # ddp_spawn trains in child processes and hands back only the module's state dict: the history rides
+        # along in it (plain lists, dicts and floats, readable with weights_only=True).
+        return {"history": self.history}
+
+    def set_extra_state(self, state) -> None:
+        self.history = list(state.get("history", []))
 
     def forward(self, past: torch.Tensor, future_known: torch.Tensor):
         return self.net(past, future_known)
@@ -70,15 +79,45 @@ class ForecastModule(pl.LightningModule):
             self.history[-1]["grad_norm"] = total
 
     def validation_step(self, batch, batch_idx):
-        self._val_losses.append(self.batch_loss(batch).detach() * len(batch[2]))
+        loss, n = self.batch_loss(batch).detach(), len(batch[2])
+        self._val_losses.append(torch.stack([loss * n, torch.tensor(float(n), device=loss.device)]))
 
     def on_validation_epoch_end(self):
-        n = self.trainer.datamodule.n_val if self.trainer.datamodule is not None else 1
-        total = torch.stack(self._val_losses).sum() / max(n, 1) if self._val_losses else torch.tensor(float("nan"))
+        local = torch.stack(self._val_losses).sum(dim=0) if self._val_losses else torch.zeros(2)  # [sum, count]
         self._val_losses.clear()
+        # Under DDP each process sees its share of the validation windows: add sums and counts over processes.
+        loss_sum, count = self.trainer.strategy.reduce(local.to(self.device), reduce_op="sum")
+        total = loss_sum / count if count > 0 else torch.tensor(float("nan"))
         self.log("val_loss", total, prog_bar=True, sync_dist=True)
         if not self.trainer.sanity_checking and self.history:
             self.history[-1]["val_loss"] = float(total)
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+
+
+class KeepBestWeights(pl.Callback):
+    """Remember the network weights with the lowest validation loss and restore them when training ends.
+
+    A module-level class (not defined inside a function) so that ``ddp_spawn`` can pickle it.
+
+    Example
+    -------
+    >>> callback = KeepBestWeights()  # passed to lightning.Trainer(callbacks=[...])
+    >>> callback.best, callback.state is None
+    (inf, True)
+    """
+
+    def __init__(self):
+        self.best = float("inf")
+        self.state = None
+
+    def on_validation_end(self, trainer, module):
+        value = trainer.callback_metrics.get("val_loss")
+        if value is not None and float(value) < self.best:
+            self.best = float(value)
+            self.state = copy.deepcopy(module.net.state_dict())
+
+    def on_fit_end(self, trainer, module):
+        if self.state is not None:
+            module.net.load_state_dict(self.state)

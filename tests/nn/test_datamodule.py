@@ -1,0 +1,83 @@
+"""The on-device sampler: gather_batch against numpy `gather`, origins by hand, batches cover every window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tsrnn.nn.datamodule import WindowDataModule, gather_batch
+from tsrnn.windows import gather, window_origins
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # Tiny tensors: a second intra-op thread only adds synchronisation, and on a loaded 2-core machine
+    # oversubscription makes each optimiser step ~20x slower.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _panel_array(lengths=(9, 6, 7), n_features=3):
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    # Each value encodes (row, feature) so any misplaced element shows.
+    data = np.arange(offsets[-1] * n_features, dtype=np.float32).reshape(-1, n_features)
+    return data, offsets, np.asarray(lengths)
+
+
+@pytest.mark.parametrize("known", [[], [2], [1, 2]])
+def test_gather_batch_matches_numpy_gather(known):
+    data, offsets, lengths = _panel_array()
+    window, horizon = 3, 2
+    s, t = window_origins(lengths, window, horizon)
+    block = gather(data, offsets, s, t, window, horizon)  # [n, window + horizon, F]
+    starts = torch.as_tensor(offsets[s] + t - window)
+    past, fut, target = gather_batch(torch.as_tensor(data), starts, window, horizon,
+                                     torch.as_tensor(known, dtype=torch.long))
+    assert past.shape == (len(s), window, 3) and fut.shape == (len(s), horizon, len(known))
+    np.testing.assert_array_equal(past.numpy(), block[:, :window])
+    np.testing.assert_array_equal(fut.numpy(), block[:, window:][..., known])
+    np.testing.assert_array_equal(target.numpy(), block[:, window:, 0])
+    # No window crosses into the next series: every row of a window lies inside its own series.
+    rows = past[..., 0].numpy() // 3  # row index of each gathered value
+    assert np.all(rows >= offsets[s][:, None]) and np.all(rows + horizon < offsets[s + 1][:, None])
+
+
+def test_window_origins_by_hand():
+    # lengths 6 and 4, window 2, horizon 2: origins t with 2 <= t <= length - 2.
+    s, t = window_origins(np.array([6, 4]), window=2, horizon=2)
+    assert s.tolist() == [0, 0, 0, 1] and t.tolist() == [2, 3, 4, 2]
+    # stride 2 counts back from the newest origin (4 for series 0, 2 for series 1).
+    s, t = window_origins(np.array([6, 4]), window=2, horizon=2, stride=2)
+    assert s.tolist() == [0, 0, 1] and t.tolist() == [2, 4, 2]
+    s, t = window_origins(np.array([7, 4]), window=1, horizon=1, stride=3)
+    assert s.tolist() == [0, 0, 1] and t.tolist() == [3, 6, 3]  # series 1: 3, then 0 < window
+    # last= caps the origins (a validation tail held out); series 1 keeps none.
+    s, t = window_origins(np.array([6, 4]), window=2, horizon=2, last=np.array([3, 1]))
+    assert s.tolist() == [0, 0] and t.tolist() == [2, 3]
+    # last larger than length - horizon changes nothing.
+    s, t = window_origins(np.array([6, 4]), window=2, horizon=2, last=np.array([10, 10]))
+    assert t.tolist() == [2, 3, 4, 2]
+    # A series too short for one window gives nothing, and no series at all gives empty arrays.
+    s, t = window_origins(np.array([3, 5]), window=2, horizon=2)
+    assert s.tolist() == [1, 1] and t.tolist() == [2, 3]
+    s, t = window_origins(np.array([3]), window=2, horizon=2)
+    assert s.dtype == np.int64 and len(s) == len(t) == 0
+
+
+def test_datamodule_batches_cover_each_window_once_per_epoch_in_seeded_order():
+    data, offsets, lengths = _panel_array()
+    s, t = window_origins(lengths, 3, 2)
+    starts = torch.as_tensor(offsets[s] + t - 3)
+    dm = WindowDataModule(torch.as_tensor(data), starts, None, 3, 2, [2], batch_size=4, seed=7)
+    batches = [dm.on_after_batch_transfer(b, 0) for b in dm.train_dataloader()]
+    firsts = torch.cat([past[:, 0, 0] for past, _, _ in batches]).numpy()
+    assert sorted(firsts.tolist()) == sorted(data[starts.numpy(), 0].tolist())  # every window, once
+    assert [len(b[0]) for b in batches] == [4, 4, 2] and len(starts) == 5 + 2 + 3
+    again = WindowDataModule(torch.as_tensor(data), starts, None, 3, 2, [2], batch_size=4, seed=7)
+    firsts2 = torch.cat([b[0][:, 0, 0] for b in map(lambda b: again.on_after_batch_transfer(b, 0),
+                                                    again.train_dataloader())]).numpy()
+    np.testing.assert_array_equal(firsts, firsts2)
+    assert dm.val_dataloader() == [] and dm.n_val == 0
