@@ -292,6 +292,7 @@ def to_panel(
     freq: str | pd.DateOffset | None = None,
     fill_missing: str | None = None,
     min_length: int = 1,
+    why: str = "",
 ) -> Panel:
     """Validate a long frame, a wide frame or a Series and return a `Panel`.
 
@@ -306,7 +307,7 @@ def to_panel(
     fill_missing : {"ffill", "interpolate", "zero"}, optional
         How to fill missing timestamps and NaN/inf values. Without a policy they are errors.
     min_length : int
-        The shortest series allowed; shorter ones are an error that says both lengths.
+        The shortest series allowed; shorter ones are an error that says both lengths (and ``why``).
 
     Rows may come in any order (they are sorted). The caller's frame is never modified.
 
@@ -321,7 +322,7 @@ def to_panel(
     (['a', 'b'], [1.0, 2.0, 3.0, 4.0], 'MS')
     """
     if isinstance(data, Panel):
-        _check_lengths(data.ids, data.lengths, min_length)
+        _check_lengths(data.ids, data.lengths, min_length, why)
         return data
     if fill_missing is not None and fill_missing not in FILL_POLICIES:
         raise _fail(f"fill_missing={fill_missing!r} is not a policy; use one of {FILL_POLICIES} or None")
@@ -427,7 +428,7 @@ def to_panel(
     ids_arr = np.empty(len(ids), dtype=object)
     ids_arr[:] = ids
     lengths_arr = np.asarray(lengths, dtype=np.int64)
-    _check_lengths(ids_arr, lengths_arr, min_length)
+    _check_lengths(ids_arr, lengths_arr, min_length, why)
     return Panel(
         ids=ids_arr,
         values=np.ascontiguousarray(np.concatenate(values)),
@@ -456,11 +457,12 @@ def _panel_freq(groups) -> pd.DateOffset:
     return to_offset(next(iter(found)))
 
 
-def _check_lengths(ids, lengths, min_length: int) -> None:
+def _check_lengths(ids, lengths, min_length: int, why: str = "") -> None:
     short = np.flatnonzero(lengths < min_length)
     if len(short):
         i = short[0]
         raise _fail(f"series {ids[i]!r} has {lengths[i]} observation(s) but at least {min_length} are needed"
+                    + (f" ({why})" if why else "")
                     + (f" ({len(short)} series are too short)" if len(short) > 1 else ""))
 
 

@@ -84,6 +84,10 @@ class BaseForecaster(BaseEstimator):
     def _min_length(self) -> int:
         return 1
 
+    def _min_length_reason(self) -> str:
+        """Why a series must be that long, for the error message (e.g. "window=24 + horizon=12")."""
+        return ""
+
     def _min_history(self) -> int:
         """The shortest history ``predict(df=...)`` accepts; a model with a lookback window may need less
         than it needs to fit (an RNN forecasts from ``window`` points but trains on ``window + horizon``)."""
@@ -118,7 +122,7 @@ class BaseForecaster(BaseEstimator):
         self._clear_fitted()
         data_kwargs = dict(id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
                            fill_missing=fill_missing)
-        panel = to_panel(df, min_length=self._min_length(), **data_kwargs)
+        panel = to_panel(df, min_length=self._min_length(), why=self._min_length_reason(), **data_kwargs)
         try:
             self._fit(panel)
         except BaseException:

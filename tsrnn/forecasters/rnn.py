@@ -186,6 +186,13 @@ class RNNForecaster(BaseForecaster):
         shift = 1 if self.target_transform in ("diff", "log_return") else 0
         return check_positive_int(self.window, "window") + check_positive_int(self.horizon, "horizon") + shift
 
+    def _min_length_reason(self) -> str:
+        if self.window is None:
+            return ""
+        shift = " + 1 for the differencing" if self._shift() else ""
+        return (f"window={self.window} + horizon={self.horizon}{shift}; use a shorter window or drop the short "
+                "series")
+
     # -- features ----------------------------------------------------------------------------------------
     def _shift(self) -> int:
         return 1 if self.target_transform in ("diff", "log_return") else 0
