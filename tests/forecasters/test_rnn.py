@@ -450,3 +450,16 @@ def test_predict_before_fit_and_beyond_the_trained_horizon():
         model.predict(horizon=4)
     with pytest.raises(ValueError, match="horizon must be a positive integer"):
         model.predict(horizon=0)
+
+
+def test_forecast_at_the_series_end_equals_predict_and_allows_a_shorter_horizon():
+    df = panel2()
+    model = tiny(horizon=4, calendar_features=True).fit(df)
+    panel = to_panel(df)
+    series = np.arange(panel.n_series)
+    at_end = model.forecast_at(panel, series, panel.lengths)["y_pred"]
+    np.testing.assert_allclose(at_end, y_pred(model.predict()).reshape(panel.n_series, 4), rtol=1e-5)
+    # Two steps before the end a 2-step forecast needs no rows beyond the data; a 4-step one would.
+    near_end = model.forecast_at(panel, series, panel.lengths - 2, horizon=2)["y_pred"]
+    cut = panel.slice(0, panel.lengths - 2)
+    np.testing.assert_allclose(near_end, y_pred(model.predict(2, df=cut)).reshape(panel.n_series, 2), rtol=1e-5)

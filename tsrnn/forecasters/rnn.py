@@ -197,9 +197,10 @@ class RNNForecaster(BaseForecaster):
     def _shift(self) -> int:
         return 1 if self.target_transform in ("diff", "log_return") else 0
 
-    def _series_stats(self, panel: Panel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _series_stats(self, panel: Panel, limit: np.ndarray | None = None):
         """Target (loc, scale) and covariate (loc, scale) per series of ``panel``; known series reuse the
-        statistics fitted on their training data, new series get them from the history given."""
+        statistics fitted on their training data, new series get them from the history given (only its
+        first ``limit[i]`` observations when ``limit`` is given, so nothing after a cutoff leaks in)."""
         known = getattr(self, "stats_", None)
         pos = {uid: i for i, uid in enumerate(self.ids_)} if known is not None else {}
         n_cov = len(panel.covariate_names)
@@ -212,10 +213,11 @@ class RNNForecaster(BaseForecaster):
                 loc[i], scale[i] = known["loc"][j], known["scale"][j]
                 cov_loc[i], cov_scale[i] = known["cov_loc"][j], known["cov_scale"][j]
                 continue
-            z = apply_transform(panel.series(i), self.target_transform, series=panel.ids[i])
+            end = int(panel.lengths[i] if limit is None else limit[i])
+            z = apply_transform(panel.series(i)[:end], self.target_transform, series=panel.ids[i])
             kind = None if self.scaler == "window" else self.scaler
             loc[i], scale[i] = fit_scaler(z, kind)
-            cov = panel.covariates_of(i)[shift:]
+            cov = panel.covariates_of(i)[shift:end]
             for c in range(n_cov):
                 cov_loc[i, c], cov_scale[i, c] = fit_scaler(cov[:, c], "standard")
         return loc, scale, cov_loc, cov_scale
@@ -233,12 +235,12 @@ class RNNForecaster(BaseForecaster):
         names = ["y"] + [panel.covariate_names[i] for i in past] + futures + cal
         return names, past, fut
 
-    def _features(self, panel: Panel, extra: int = 0, X_future=None):
+    def _features(self, panel: Panel, extra: int = 0, X_future=None, limit: np.ndarray | None = None):
         """One float32 matrix ``[total, F]`` (scaled target, past covariates, future covariates, calendar) and
         its offsets. ``extra`` appends that many future rows per series (target 0, known features from
         ``X_future`` and the calendar) so forecasts from the end use the same gather as training."""
         names, past, fut = self._feature_layout(panel)
-        loc, scale, cov_loc, cov_scale = self._series_stats(panel)
+        loc, scale, cov_loc, cov_scale = self._series_stats(panel, limit)
         shift = self._shift()
         n_cal = len(names) - 1 - len(past) - len(fut)
         fut_values = None
@@ -458,10 +460,11 @@ class RNNForecaster(BaseForecaster):
     def forecast_at(self, panel: Panel, series: np.ndarray, cutoffs: np.ndarray, horizon: int | None = None):
         """Forecasts from many (series, cutoff) pairs of ``panel`` in batched forward passes, without refitting.
 
-        ``cutoffs[k]`` is the number of observations of series ``series[k]`` the forecast may use; the
-        horizon's known features (calendar, future covariates) are read from the panel, so each
-        ``cutoff + horizon`` must lie inside the series. Returns ``{"y_pred": [n, horizon], ...}``. This is
-        the fast path of ``backtest(refit=False)``.
+        ``cutoffs[k]`` is the number of observations of series ``series[k]`` the forecast may use. The
+        horizon's calendar features are generated; future covariates, when the model has them, are read
+        from the panel, so then ``cutoff + horizon`` (the model's) must lie inside the series. Series not
+        seen in training are scaled with statistics of their data before their earliest cutoff. Returns
+        ``{"y_pred": [n, horizon], ...}``: the fast path of ``backtest(refit=False)``.
         """
         from sklearn.utils.validation import check_is_fitted
 
@@ -473,10 +476,17 @@ class RNNForecaster(BaseForecaster):
         series = np.asarray(series, dtype=np.int64)
         cutoffs = np.asarray(cutoffs, dtype=np.int64)
         shift = self._shift()
-        if np.any(cutoffs - shift < self.window_) or np.any(cutoffs + self.horizon > panel.lengths[series]):
-            raise ValueError(f"every cutoff needs {self.window_ + shift} observations before it and the model's "
-                             f"horizon ({self.horizon}) after it inside the series")
-        data, offsets, _, stats, _, _ = self._features(panel)
+        needs_future = bool(self.future_covariates)
+        room = self.horizon if needs_future else 0
+        if np.any(cutoffs - shift < self.window_) or np.any(cutoffs + room > panel.lengths[series]):
+            raise ValueError(f"every cutoff needs {self.window_ + shift} observations before it"
+                             + (f" and the model's horizon ({self.horizon}) of future covariates after it"
+                                if needs_future else "") + " inside the series")
+        limit = panel.lengths.copy()
+        np.minimum.at(limit, series, cutoffs)
+        # Without future covariates, rows past the end (zeros plus calendar) let any cutoff use the one gather.
+        data, offsets, _, stats, _, _ = self._features(panel, extra=0 if needs_future else self.horizon,
+                                                       limit=limit)
         out = self._forward(data, offsets[series] + cutoffs - shift - self.window_)
         last = panel.values[panel.offsets[series] + cutoffs - 1].astype(np.float64)
         return self._outputs(self._to_levels(out, series, last, stats), horizon)

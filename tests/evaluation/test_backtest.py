@@ -1,0 +1,416 @@
+"""backtest / compare: cutoffs and refits by hand, naive forecasts by hand, leakage, the RNN fast path, errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from joblib import parallel_config
+
+from tsrnn.errors import DataError
+from tsrnn.evaluation import BacktestResult, backtest, compare
+from tsrnn.forecasters.naive import DriftForecaster, MeanForecaster, NaiveForecaster, SeasonalNaiveForecaster
+
+
+def long_frame(series: dict[str, list[float]], start="2024-01-01", freq="D", **covariates) -> pd.DataFrame:
+    """Series of any lengths, all starting at ``start``; covariates are dicts id -> values."""
+    parts = []
+    for uid, values in series.items():
+        part = pd.DataFrame({"unique_id": uid, "ds": pd.date_range(start, periods=len(values), freq=freq),
+                             "y": np.asarray(values, dtype=float)})
+        for name, by_id in covariates.items():
+            part[name] = np.asarray(by_id[uid], dtype=float)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+class RecordingNaive(NaiveForecaster):
+    """Naive forecaster recording the series lengths it was fitted on and forecast from (shared across clones)."""
+
+    fits: list = []
+    predicts: list = []
+
+    def _fit(self, panel):
+        RecordingNaive.fits.append(panel.lengths.tolist())
+        super()._fit(panel)
+
+    def _predict(self, panel, horizon, X_future, levels):
+        RecordingNaive.predicts.append(panel.lengths.tolist())
+        return super()._predict(panel, horizon, X_future, levels)
+
+
+@pytest.fixture(autouse=True)
+def _reset_records():
+    RecordingNaive.fits, RecordingNaive.predicts = [], []
+    yield
+
+
+TEN = [1.0, 2.0, 4.0, 3.0, 5.0, 7.0, 6.0, 8.0, 9.0, 10.0]  # length 10
+
+
+def quiet_backtest(*args, **kwargs) -> BacktestResult:
+    kwargs.setdefault("progress", False)
+    kwargs.setdefault("season_length", 1)
+    return backtest(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------- cutoffs and refits by hand
+
+
+def test_refit_true_fits_at_every_cutoff_on_the_data_before_it():
+    # n = 10, horizon 2, folds 3: cutoffs 10 - 2 = 8, 6, 4 (observations available at each origin)
+    res = quiet_backtest(RecordingNaive(), long_frame({"a": TEN}), horizon=2, folds=3, refit=True)
+    assert RecordingNaive.fits == [[4], [6], [8]]
+    assert RecordingNaive.predicts == [[4], [6], [8]]
+    assert res.timings["refit"].tolist() == [True, True, True]
+    assert res.origins["n_train"].tolist() == [4, 6, 8]
+    # Naive: the value at the cutoff, repeated; cutoff = timestamp of the last observation used.
+    f = res.forecasts
+    assert f["y_pred"].tolist() == [3.0, 3.0, 7.0, 7.0, 8.0, 8.0]
+    assert f["y"].tolist() == [5.0, 7.0, 6.0, 8.0, 9.0, 10.0]
+    assert f["cutoff"].dt.strftime("%m-%d").tolist() == ["01-04"] * 2 + ["01-06"] * 2 + ["01-08"] * 2
+    assert f["ds"].dt.strftime("%m-%d").tolist() == ["01-05", "01-06", "01-07", "01-08", "01-09", "01-10"]
+    assert f["horizon_step"].tolist() == [1, 2, 1, 2, 1, 2]
+    assert f["fold"].tolist() == [0, 0, 1, 1, 2, 2]
+
+
+def test_refit_false_fits_once_then_forecasts_from_the_history_at_each_cutoff():
+    res = quiet_backtest(RecordingNaive(), long_frame({"a": TEN}), horizon=2, folds=3, refit=False)
+    assert RecordingNaive.fits == [[4]]  # once, on the data before the first cutoff
+    assert RecordingNaive.predicts == [[4], [6], [8]]  # the history grows with the cutoff
+    assert res.timings["refit"].tolist() == [True, False, False]
+    assert (res.timings["fit_time_s"].iloc[1:] == 0).all() and res.timings["fit_time_s"].iloc[0] > 0
+    assert res.forecasts["y_pred"].tolist() == [3.0, 3.0, 7.0, 7.0, 8.0, 8.0]
+    assert res.refit is False
+
+
+def test_refit_every_second_fold():
+    # folds 4: cutoffs 2, 4, 6, 8; fits at folds 0 and 2 only
+    res = quiet_backtest(RecordingNaive(), long_frame({"a": TEN}), horizon=2, folds=4, refit=2)
+    assert RecordingNaive.fits == [[2], [6]]
+    assert RecordingNaive.predicts == [[2], [4], [6], [8]]
+    assert res.timings["refit"].tolist() == [True, False, True, False]
+    assert res.forecasts["y_pred"].tolist() == [2.0, 2.0, 3.0, 3.0, 7.0, 7.0, 8.0, 8.0]
+    assert res.refit == 2
+
+
+def test_cutoffs_are_anchored_at_each_series_end():
+    # a: n = 8 -> cutoffs 6, 4 ; b: n = 11 -> cutoffs 9, 7 (horizon 2, step 2)
+    a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    b = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0, 110.0]
+    res = quiet_backtest(RecordingNaive(), long_frame({"a": a, "b": b}), horizon=2, folds=2)
+    assert RecordingNaive.fits == [[4, 7], [6, 9]]
+    f = res.forecasts.set_index(["unique_id", "fold"])
+    assert f.loc[("a", 0), "y_pred"].tolist() == [4.0, 4.0] and f.loc[("a", 0), "y"].tolist() == [5.0, 6.0]
+    assert f.loc[("a", 1), "y_pred"].tolist() == [6.0, 6.0] and f.loc[("a", 1), "y"].tolist() == [7.0, 8.0]
+    assert f.loc[("b", 0), "y_pred"].tolist() == [70.0, 70.0] and f.loc[("b", 0), "y"].tolist() == [80.0, 90.0]
+    assert f.loc[("b", 1), "y_pred"].tolist() == [90.0, 90.0] and f.loc[("b", 1), "y"].tolist() == [100.0, 110.0]
+    assert res.origins["cutoff"].dt.strftime("%m-%d").tolist() == ["01-04", "01-06", "01-07", "01-09"]
+
+
+def test_step_sliding_window_and_gap():
+    # n = 10, horizon 2, gap 1, step 1: c_last = 10 - 1 - 2 = 7, then 6 and 5; sliding train_size 3
+    res = quiet_backtest(RecordingNaive(), long_frame({"a": TEN}), horizon=2, folds=3, step=1, gap=1,
+                         window="sliding", train_size=3)
+    assert RecordingNaive.fits == [[3], [3], [3]]
+    assert res.origins["n_train"].tolist() == [3, 3, 3]
+    assert res.origins["train_start"].dt.strftime("%m-%d").tolist() == ["01-03", "01-04", "01-05"]
+    f = res.forecasts
+    # cutoff 5: the last value is TEN[4] = 5; evaluated positions 6, 7 (position 5 is the gap)
+    assert f["y_pred"].tolist() == [5.0, 5.0, 7.0, 7.0, 6.0, 6.0]
+    assert f["y"].tolist() == [TEN[6], TEN[7], TEN[7], TEN[8], TEN[8], TEN[9]]
+    assert f["horizon_step"].tolist() == [1, 2, 1, 2, 1, 2]
+    assert res.gap == 1 and res.step == 1
+
+
+def test_drift_and_mean_forecasts_by_hand():
+    y = [2.0, 4.0, 3.0, 7.0, 5.0, 9.0]
+    res = quiet_backtest(DriftForecaster(), long_frame({"a": y}), horizon=2, folds=2)
+    # cutoff 2: slope (4 - 2) / 1 = 2 -> 6, 8 ; cutoff 4: slope (7 - 2) / 3 -> 7 + 5/3, 7 + 10/3
+    np.testing.assert_allclose(res.forecasts["y_pred"], [6.0, 8.0, 7 + 5 / 3, 7 + 10 / 3])
+    res = quiet_backtest(MeanForecaster(), long_frame({"a": y}), horizon=2, folds=2)
+    np.testing.assert_allclose(res.forecasts["y_pred"], [3.0, 3.0, 4.0, 4.0])
+
+
+def test_default_initial_leaves_room_for_the_forecaster():
+    # SeasonalNaive(season_length=4) needs 4 observations: cutoffs 4, 6, 8 rather than 2, ...
+    res = quiet_backtest(SeasonalNaiveForecaster(season_length=4), long_frame({"a": TEN}), horizon=2, folds=None)
+    assert res.origins["n_train"].tolist() == [4, 6, 8]
+    # cutoff 4: last season 1, 2, 4, 3 -> 1, 2
+    assert res.forecasts["y_pred"].tolist()[:2] == [1.0, 2.0]
+
+
+def test_intervals_are_kept_and_parallel_jobs_give_the_same_forecasts():
+    df = long_frame({"a": TEN, "b": TEN[::-1]})
+    one = quiet_backtest(NaiveForecaster(), df, horizon=2, folds=3, level=[80, 95])
+    # Threads keep the test fast; worker processes (joblib's default) get the same pickled arguments.
+    with parallel_config(backend="threading"):
+        two = quiet_backtest(NaiveForecaster(), df, horizon=2, folds=3, level=[80, 95], n_jobs=2)
+    assert {"y_pred_lo_80", "y_pred_hi_80", "y_pred_lo_95", "y_pred_hi_95"} <= set(one.forecasts.columns)
+    pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
+
+
+def test_the_callers_forecaster_and_frame_are_untouched():
+    model = NaiveForecaster()
+    df = long_frame({"a": TEN})
+    before = df.copy()
+    quiet_backtest(model, df, horizon=2)
+    assert not hasattr(model, "panel_")
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_data_keywords_are_passed_to_the_data_contract():
+    df = long_frame({"a": TEN}).rename(columns={"unique_id": "store", "ds": "date", "y": "sales"})
+    res = quiet_backtest(NaiveForecaster(), df, horizon=2, folds=1, id_col="store", time_col="date",
+                         target_col="sales")
+    assert res.forecasts["y_pred"].tolist() == [8.0, 8.0]
+
+
+def test_progress_bar_only_when_asked(capsys):
+    quiet_backtest(NaiveForecaster(), long_frame({"a": TEN}), horizon=2, progress=False)
+    assert capsys.readouterr().err == ""
+    quiet_backtest(NaiveForecaster(), long_frame({"a": TEN}), horizon=2, progress=True)
+    assert "NaiveForecaster" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- leakage
+
+
+def _perturbed_after_cutoff(series: dict, res: BacktestResult, fold: int, noise: list[float]) -> dict:
+    """Every value at or after each series' cutoff of ``fold`` replaced (the lengths stay the same)."""
+    out = {}
+    cut = res.origins[res.origins["fold"] == fold].set_index("unique_id")["n_train"]
+    for uid, values in series.items():
+        c = int(cut[uid])
+        out[uid] = list(values[:c]) + [noise[j % len(noise)] for j in range(len(values) - c)]
+    return out
+
+
+NAIVE_FAMILY = [NaiveForecaster(), SeasonalNaiveForecaster(season_length=2), DriftForecaster(), MeanForecaster()]
+values = st.floats(1.0, 100.0, allow_nan=False, allow_infinity=False)
+
+
+@pytest.mark.parametrize("refit", [True, False, 2])
+@pytest.mark.parametrize("model", NAIVE_FAMILY, ids=lambda m: type(m).__name__)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=st.lists(values, min_size=10, max_size=16), b=st.lists(values, min_size=12, max_size=18),
+       noise=st.lists(values, min_size=1, max_size=5), fold=st.integers(0, 2))
+def test_values_after_a_cutoff_never_reach_its_forecast(model, refit, a, b, noise, fold):
+    series = {"a": a, "b": b}
+    kwargs = dict(horizon=2, folds=3, refit=refit, level=80)
+    base = quiet_backtest(model, long_frame(series), **kwargs)
+    changed = quiet_backtest(model, long_frame(_perturbed_after_cutoff(series, base, fold, noise)), **kwargs)
+    cols = ["y_pred", "y_pred_lo_80", "y_pred_hi_80"]
+    pd.testing.assert_frame_equal(base.forecasts.loc[base.forecasts["fold"] == fold, cols],
+                                  changed.forecasts.loc[changed.forecasts["fold"] == fold, cols])
+
+
+def tiny_rnn(**kwargs):
+    from tsrnn.forecasters.rnn import RNNForecaster
+
+    params = dict(horizon=2, window=4, hidden_size=4, max_steps=3, batch_size=16, progress=False, random_state=0,
+                  accelerator="cpu")
+    params.update(kwargs)
+    return RNNForecaster(**params)
+
+
+def _with_covariates(series: dict) -> pd.DataFrame:
+    lengths = {uid: len(v) for uid, v in series.items()}
+    past = {uid: np.cos(np.arange(n)) for uid, n in lengths.items()}
+    promo = {uid: (np.arange(n) % 3 == 0).astype(float) for uid, n in lengths.items()}
+    return long_frame(series, past=past, promo=promo)
+
+
+@pytest.mark.parametrize("refit", [True, False, 2])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=st.lists(values, min_size=14, max_size=16), noise=st.lists(values, min_size=1, max_size=3),
+       fold=st.integers(0, 2))
+def test_rnn_backtest_is_leakage_free(refit, a, noise, fold):
+    # Past covariate `past` and target are changed after the cutoff; the future covariate `promo` only beyond
+    # the forecast span (its horizon values are known in advance and may be used).
+    model = tiny_rnn(future_covariates=["promo"])
+    kwargs = dict(horizon=2, folds=3, refit=refit)
+    base_df = _with_covariates({"a": a})
+    base = quiet_backtest(model, base_df, **kwargs)
+    c = int(base.origins.loc[base.origins["fold"] == fold, "n_train"].iloc[0])
+    changed_df = base_df.copy()
+    after = np.arange(len(a)) >= c
+    changed_df.loc[after, "y"] = [noise[j % len(noise)] for j in range(int(after.sum()))]
+    changed_df.loc[after, "past"] = -5.0
+    changed_df.loc[np.arange(len(a)) >= c + 2, "promo"] = 7.0
+    changed = quiet_backtest(model, changed_df, **kwargs)
+    np.testing.assert_array_equal(base.forecasts.loc[base.forecasts["fold"] == fold, "y_pred"].to_numpy(),
+                                  changed.forecasts.loc[changed.forecasts["fold"] == fold, "y_pred"].to_numpy())
+
+
+def test_rnn_fast_path_equals_the_fold_by_fold_path():
+    rng = np.random.default_rng(3)
+    series = {"a": list(10 + np.sin(np.arange(30) / 2) + rng.normal(0, 0.1, 30)),
+              "b": list(20 + np.cos(np.arange(26) / 3) + rng.normal(0, 0.1, 26))}
+    df = _with_covariates(series)
+    model = tiny_rnn(future_covariates=["promo"], calendar_features=True)
+    slow_model = type("SlowRNN", (type(model),), {"forecast_at": None})(**model.get_params())
+
+    fast = quiet_backtest(model, df, horizon=2, folds=6, step=1, refit=False)
+    slow = quiet_backtest(slow_model, df, horizon=2, folds=6, step=1, refit=False)
+    assert len(fast.forecasts) == 2 * 6 * 2
+    pd.testing.assert_frame_equal(fast.forecasts.drop(columns="y_pred"), slow.forecasts.drop(columns="y_pred"))
+    np.testing.assert_allclose(fast.forecasts["y_pred"], slow.forecasts["y_pred"], rtol=1e-5, atol=1e-6)
+    assert fast.timings["refit"].tolist() == [True] + [False] * 5
+
+
+def test_rnn_fast_path_falls_back_per_fold_when_it_cannot_batch():
+    # A model horizon (3) longer than the backtest horizon (2) cannot read its horizon features at the last
+    # fold, so the batched call refuses; the per-fold path still forecasts every fold.
+    series = {"a": list(np.linspace(1.0, 3.0, 24))}
+    res = quiet_backtest(tiny_rnn(horizon=3), long_frame(series), horizon=2, folds=3, refit=False)
+    assert len(res.forecasts) == 6 and len(res.errors) == 0
+
+
+# --------------------------------------------------------------------------- failures are per fold
+
+
+class FailsOnSixObservations(NaiveForecaster):
+    def _fit(self, panel):
+        if panel.lengths[0] == 6:
+            raise RuntimeError("cannot fit on six observations")
+        super()._fit(panel)
+
+
+class PredictFailsOnSix(NaiveForecaster):
+    def _predict(self, panel, horizon, X_future, levels):
+        if panel.lengths[0] == 6:
+            raise FloatingPointError("boom at six")
+        return super()._predict(panel, horizon, X_future, levels)
+
+
+def test_a_failing_fit_loses_only_its_fold():
+    with pytest.warns(RuntimeWarning, match="1 of 3 folds failed"):
+        res = quiet_backtest(FailsOnSixObservations(), long_frame({"a": TEN}), horizon=2, folds=3)
+    assert res.forecasts["fold"].unique().tolist() == [0, 2]
+    err = res.errors.iloc[0]
+    assert (err["fold"], err["unique_id"], err["stage"], err["error_type"]) == (1, "all", "fit", "RuntimeError")
+    assert err["message"] == "cannot fit on six observations"
+    assert err["cutoff"] == pd.Timestamp("2024-01-06")
+    assert res.timings["failed"].tolist() == [False, True, False]
+    assert res.summary()["n_errors"].iloc[0] == 1
+
+
+def test_a_failing_predict_is_recorded_with_its_stage():
+    with pytest.warns(RuntimeWarning):
+        res = quiet_backtest(PredictFailsOnSix(), long_frame({"a": TEN}), horizon=2, folds=3, refit=False)
+    assert res.errors[["fold", "stage", "error_type"]].values.tolist() == [[1, "predict", "FloatingPointError"]]
+    assert sorted(res.forecasts["fold"].unique().tolist()) == [0, 2]
+
+
+def test_a_refit_block_shares_its_fit_failure():
+    # refit=2, folds 4: cutoffs 2, 4, 6, 8; the fit at fold 2 (6 observations) fails, so folds 2 and 3 fail
+    with pytest.warns(RuntimeWarning, match="2 of 4 folds failed"):
+        res = quiet_backtest(FailsOnSixObservations(), long_frame({"a": TEN}), horizon=2, folds=4, refit=2)
+    assert res.errors["fold"].tolist() == [2, 3]
+    assert sorted(res.forecasts["fold"].unique().tolist()) == [0, 1]
+
+
+def test_every_fold_failing_raises_the_first_error():
+    class AlwaysFails(NaiveForecaster):
+        def _fit(self, panel):
+            raise ArithmeticError("no luck")
+
+    with pytest.raises(ArithmeticError, match="no luck") as info:
+        quiet_backtest(AlwaysFails(), long_frame({"a": TEN}), horizon=2, folds=2)
+    assert any("every one of the 2 folds" in note for note in getattr(info.value, "__notes__", []))
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_folds_that_do_not_fit_say_how_many_fit_and_where():
+    df = long_frame({"long": TEN * 2, "short": TEN[:7]})
+    with pytest.raises(ValueError, match=r"series 'short' has 7: only 2 fold\(s\) fit") as info:
+        quiet_backtest(NaiveForecaster(), df, horizon=2, folds=4)
+    assert "folds <= 2" in str(info.value)
+    with pytest.raises(ValueError, match=r"series 'short' has 7: only 0 fold\(s\) fit"):
+        quiet_backtest(NaiveForecaster(), df, horizon=6, folds=1)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(step=0), "step must be a positive integer"),
+    (dict(horizon=0), "horizon must be a positive integer"),
+    (dict(folds=0), "folds must be a positive integer"),
+    (dict(refit=0), "refit must be True"),
+    (dict(refit="yes"), "refit must be True"),
+    (dict(gap=-1), "gap must be an integer >= 0"),
+    (dict(window="rolling"), "window must be 'expanding' or 'sliding'"),
+    (dict(window="sliding"), "needs train_size"),
+])
+def test_bad_arguments(kwargs, message):
+    args = dict(horizon=2, folds=2)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        quiet_backtest(NaiveForecaster(), long_frame({"a": TEN}), **args)
+
+
+def test_not_a_forecaster_is_a_type_error_naming_the_type():
+    from sklearn.linear_model import LinearRegression
+
+    with pytest.raises(TypeError, match="LinearRegression"):
+        quiet_backtest(LinearRegression(), long_frame({"a": TEN}), horizon=2)
+    with pytest.raises(TypeError, match=r"pass an instance, e.g. NaiveForecaster\(\)"):
+        quiet_backtest(NaiveForecaster, long_frame({"a": TEN}), horizon=2)
+
+
+def test_level_without_intervals_and_empty_data():
+    with pytest.raises(ValueError, match="does not produce prediction intervals"):
+        quiet_backtest(tiny_rnn(), long_frame({"a": TEN * 3}), horizon=2, level=80)
+    with pytest.raises(DataError, match="no rows"):
+        quiet_backtest(NaiveForecaster(), pd.DataFrame({"unique_id": [], "ds": [], "y": []}), horizon=2)
+
+
+def test_undefined_scale_warns():
+    with pytest.warns(RuntimeWarning, match="season_length \\+ 1 = 8"):
+        res = backtest(NaiveForecaster(), long_frame({"a": TEN}), horizon=2, folds=3, progress=False)
+    assert np.isnan(res.metrics()["MASE"].iloc[0])  # daily data: m = 7, and fold 0 trains on 4 values
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def test_compare_ranks_by_mase_on_the_same_origins():
+    trend = list(np.arange(1.0, 21.0))
+    df = long_frame({"up": trend, "up2": [2 * v for v in trend[:16]]})
+    models = {"mean": MeanForecaster(), "naive": NaiveForecaster(), "drift": DriftForecaster(),
+              "snaive": SeasonalNaiveForecaster(season_length=5)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to warn about here
+        cmp = compare(models, df, horizon=2, folds=3, progress=False, season_length=1, level=80)
+    board = cmp.leaderboard
+    assert list(board.index) == ["drift", "naive", "snaive", "mean"]  # drift is exact on a straight line
+    assert board.loc["drift", "MASE"] == 0.0
+    assert board.loc["naive", "MASE"] == pytest.approx(1.5)  # errors 1, 2 (x1 and x2 scale) over scale 1, 2
+    assert list(board.columns[:6]) == ["MASE", "RMSSE", "sMAPE", "WAPE", "MAE", "RMSE"]
+    assert {"coverage_80", "fit_time_s", "predict_time_s", "n_errors"} <= set(board.columns)
+    origins = [r.origins[["unique_id", "fold", "cutoff", "n_train"]] for r in cmp.results.values()]
+    for other in origins[1:]:
+        pd.testing.assert_frame_equal(origins[0], other)
+    assert origins[0]["n_train"].min() >= 5  # initial leaves room for the seasonal naive's season
+
+
+def test_compare_rejects_bad_forecasters():
+    df = long_frame({"a": TEN})
+    with pytest.raises(ValueError, match="empty"):
+        compare({}, df, horizon=2)
+    with pytest.raises(TypeError, match="dict of name"):
+        compare([NaiveForecaster()], df, horizon=2)
+    with pytest.raises(TypeError, match=r"forecasters\['x'\].*str"):
+        compare({"x": "naive"}, df, horizon=2)
+
+
+def test_compare_writes_its_report(tmp_path):
+    path = tmp_path / "cmp.html"
+    cmp = compare({"naive": NaiveForecaster(), "mean": MeanForecaster()}, long_frame({"a": TEN}), horizon=2,
+                  progress=False, season_length=1, report=path)
+    assert path.exists() and set(cmp.results) == {"naive", "mean"}

@@ -1,0 +1,622 @@
+"""The ``tsrnn`` command line: parses arguments, calls the public API, formats the results.
+
+Commands: ``datasets``, ``fit``, ``predict``, ``backtest``, ``tune`` and ``demo``; ``tsrnn COMMAND --help``
+shows each one's options and examples. Exit codes: 0 success, 2 bad usage or input, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+# Command-line model names -> (class name in tsrnn, fixed parameters).
+_MODELS = {
+    "lstm": ("RNNForecaster", {"cell": "lstm"}),
+    "gru": ("RNNForecaster", {"cell": "gru"}),
+    "rnn": ("RNNForecaster", {"cell": "rnn"}),
+    "elman": ("RNNForecaster", {"cell": "elman"}),
+    "arima": ("ARIMAForecaster", {}),
+    "ets": ("ETSForecaster", {}),
+    "snaive": ("SeasonalNaiveForecaster", {}),
+    "naive": ("NaiveForecaster", {}),
+    "drift": ("DriftForecaster", {}),
+    "mean": ("MeanForecaster", {}),
+}
+_DATA_KEYS = ("id_col", "time_col", "target_col", "freq", "fill_missing")
+_FRAME_SUFFIXES = (".csv", ".parquet")
+# Errors that mean "the input was wrong": a one-line message and exit code 2.
+_INPUT_ERRORS = (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line: ``tsrnn: error: ...``, exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"tsrnn: error: {message} (see '{self.prog} --help')\n")
+
+
+# --------------------------------------------------------------------------- small parsing helpers
+
+
+def _literal(text: str):
+    """A ``--param`` value: JSON or a Python literal when it parses as one, else the text itself."""
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            return parse(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+    return text
+
+
+def _param(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. hidden_size=32), got {text!r}")
+    return key, _literal(value.strip())
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _refit(text: str):
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "1"):
+        return True
+    if lowered in ("false", "no", "0"):
+        return False
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected true, false or a positive integer k, got {text!r}") from None
+
+
+def _model_names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in _MODELS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"unknown model(s) {unknown or [text]}; choose from {', '.join(_MODELS)}")
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"a model is listed twice in {text!r}")
+    return names
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if isinstance(err, _INPUT_ERRORS) else f"{type(err).__name__}: {text}"
+
+
+# --------------------------------------------------------------------------- data and models
+
+
+def _read_frame(path: str):
+    """Read a csv or parquet file as a DataFrame."""
+    import pandas as pd
+
+    file = Path(path)
+    if file.suffix.lower() not in _FRAME_SUFFIXES:
+        raise ValueError(f"--data {path}: expected a .csv or .parquet file")
+    if not file.is_file():
+        raise FileNotFoundError(f"--data {path}: no such file")
+    return pd.read_csv(file) if file.suffix.lower() == ".csv" else pd.read_parquet(file)
+
+
+def _check_output(path: str, what: str) -> None:
+    if Path(path).suffix.lower() not in _FRAME_SUFFIXES:
+        raise ValueError(f"{what} {path}: the file name must end in .csv or .parquet")
+
+
+def _write_frame(frame, path: str) -> None:
+    """Write ``frame`` as csv or parquet (by extension) through a temporary file and a rename."""
+    from .forecasters.io import atomic_write_bytes, atomic_write_text
+
+    if Path(path).suffix.lower() == ".parquet":
+        atomic_write_bytes(path, frame.to_parquet())
+    else:
+        atomic_write_text(path, frame.to_csv(index=False))
+
+
+def _read_toml(path: str) -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            raise RuntimeError("--config needs Python 3.11+ (tomllib) or the tomli package on Python 3.10") from None
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"--config {path}: no such file")
+    with file.open("rb") as fh:
+        try:
+            return tomllib.load(fh)
+        except tomllib.TOMLDecodeError as err:
+            raise ValueError(f"--config {path} is not valid TOML: {err}") from None
+
+
+def _data_kwargs(args, config_data: dict | None = None) -> dict:
+    """The data-contract keywords: the ``[data]`` table of the config, overridden by command-line flags."""
+    config_data = dict(config_data or {})
+    unknown = sorted(set(config_data) - set(_DATA_KEYS))
+    if unknown:
+        raise ValueError(f"unknown key(s) {unknown} in the [data] table of --config; valid keys are {list(_DATA_KEYS)}")
+    kwargs = {"id_col": "unique_id", "time_col": "ds", "target_col": "y", "freq": None, "fill_missing": None}
+    kwargs.update(config_data)
+    for key in _DATA_KEYS:
+        value = getattr(args, key, None)
+        if value is not None:
+            kwargs[key] = value
+    return kwargs
+
+
+def _load_data(args):
+    """The frame named by ``--dataset`` or ``--data``."""
+    from . import load_dataset
+
+    return load_dataset(args.dataset) if args.dataset else _read_frame(args.data)
+
+
+def _make_model(name: str, params: dict, horizon: int | None, *, strict: bool = True):
+    """A forecaster for a command-line model name with ``params`` set; ``horizon`` fills its ``horizon`` parameter.
+
+    With ``strict=False`` parameters the model does not have are skipped (for several models sharing --param).
+    """
+    import tsrnn
+
+    class_name, fixed = _MODELS[name]
+    model = getattr(tsrnn, class_name)(**fixed)
+    valid = model.get_params(deep=False)
+    if horizon is not None and "horizon" in valid:
+        if "horizon" in params and params["horizon"] != horizon:
+            raise ValueError(f"--param horizon={params['horizon']} disagrees with --horizon {horizon}")
+        params = {**params, "horizon": horizon}
+    if not strict:
+        params = {k: v for k, v in params.items() if k in valid}
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown} for {name} ({class_name}); valid: {', '.join(sorted(valid))}")
+    return model.set_params(**params)
+
+
+def _models_for(names: list[str], pairs: list[tuple[str, object]], horizon: int) -> dict:
+    """Forecasters for several names; ``--param model.key=value`` targets one, ``key=value`` every model having it."""
+    shared, scoped = {}, {name: {} for name in names}
+    for key, value in pairs:
+        prefix, dot, rest = key.partition(".")
+        if dot:
+            if prefix not in scoped:
+                raise ValueError(f"--param {key}: {prefix!r} is not one of the models {names}")
+            scoped[prefix][rest] = value
+        else:
+            shared[key] = value
+    models = {name: _make_model(name, {**shared, **scoped[name]}, horizon, strict=False) for name in names}
+    for name in names:  # scoped parameters must exist on their model
+        _make_model(name, scoped[name], horizon)
+    for key in shared:
+        if not any(key in m.get_params(deep=False) for m in models.values()):
+            raise ValueError(f"--param {key}: none of the models {names} has a parameter {key!r}")
+    return models
+
+
+def _default_horizon(args, frame, data_kwargs: dict) -> int:
+    """``--horizon``, else the season length of the data (12 for monthly, 5 for business days...)."""
+    if args.horizon is not None:
+        return args.horizon
+    if args.dataset:
+        from .datasets import dataset_info
+
+        return dataset_info(args.dataset)["season_length"]
+    from .data import season_length_for, to_panel
+
+    return season_length_for(to_panel(frame, **data_kwargs).freq)
+
+
+def _print_table(frame, title: str | None = None, file=None) -> None:
+    import pandas as pd
+
+    if title:
+        print(title, file=file)
+    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.max_colwidth", 60):
+        print(frame.to_string(float_format=lambda v: f"{v:.4g}"), file=file)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _cmd_datasets(args) -> int:
+    import pandas as pd
+
+    from .datasets import dataset_info, list_datasets, load_dataset
+
+    if args.datasets_command == "show":
+        info = dataset_info(args.name)
+        for key, value in info.items():
+            print(f"{key:>14}: {value}")
+        frame = load_dataset(args.name)
+        print()
+        _print_table(frame.head(), "head:")
+        print()
+        lengths = frame.groupby("unique_id", sort=True).size().rename("length").to_frame()
+        _print_table(lengths, "observations per series:")
+        return 0
+    rows = []
+    for name in list_datasets():
+        info = dataset_info(name)
+        rows.append({"name": name, "domain": info["domain"], "freq": info["freq"], "series": info["n_series"],
+                     "observations": info["n_obs"], "range": f"{info['start']} to {info['end']}"})
+    print(pd.DataFrame(rows).to_string(index=False))
+    return 0
+
+
+def _cmd_fit(args) -> int:
+    from .forecasters.io import save_forecaster
+
+    config = _read_toml(args.config) if args.config else {}
+    config_data = config.pop("data", None)
+    if config_data is not None and not isinstance(config_data, dict):
+        raise ValueError(f"--config {args.config}: 'data' must be a table ([data]) of column names")
+    params = {**config, **dict(args.param)}
+    data_kwargs = _data_kwargs(args, config_data)
+    model = _make_model(args.model, params, args.horizon)
+    frame = _load_data(args)
+    _progress(f"tsrnn fit: {args.model} ({type(model).__name__}) on {len(frame)} rows")
+    start = time.perf_counter()
+    model.fit(frame, **data_kwargs)
+    path = save_forecaster(model, args.out, horizon=args.horizon)
+    print(f"fitted {type(model).__name__} on {model.panel_.n_series} series in {time.perf_counter() - start:.1f} s; "
+          f"saved to {path}")
+    return 0
+
+
+def _cmd_predict(args) -> int:
+    from .forecasters.io import load_forecaster, read_model_config
+
+    _check_output(args.out, "--out")
+    horizon = args.horizon
+    if horizon is None:
+        horizon = read_model_config(args.model).get("horizon")  # None for an RNN: it knows its own
+    model = load_forecaster(args.model)
+    frame = _read_frame(args.data) if args.data else None
+    forecasts = model.predict(horizon=horizon, df=frame, level=args.level)
+    _write_frame(forecasts, args.out)
+    print(f"wrote {len(forecasts)} forecasts ({forecasts['unique_id'].nunique()} series) to {args.out}")
+    return 0
+
+
+def _cmd_backtest(args) -> int:
+    from . import compare
+
+    if args.out:
+        _check_output(args.out, "--out")
+    data_kwargs = _data_kwargs(args)
+    frame = _load_data(args)
+    horizon = _default_horizon(args, frame, data_kwargs)
+    models = _models_for(args.models, args.param, horizon)
+    _progress(f"tsrnn backtest: {', '.join(models)}; horizon {horizon}, {args.folds} folds, refit={args.refit}")
+    result = compare(models, frame, horizon=horizon, folds=args.folds, refit=args.refit, step=args.step,
+                     progress=True, **data_kwargs)
+    _print_table(result.leaderboard)
+    if args.out:
+        _write_frame(result.leaderboard.reset_index(), args.out)
+        print(f"leaderboard written to {args.out}")
+    if args.report:
+        result.report(args.report, title=f"Backtest: {args.dataset or Path(args.data).name}")
+        print(f"report written to {args.report}")
+    return 0
+
+
+def _cmd_tune(args) -> int:
+    from . import tune
+    from .forecasters.io import save_forecaster
+
+    data_kwargs = _data_kwargs(args)
+    frame = _load_data(args)
+    horizon = _default_horizon(args, frame, data_kwargs)
+    model = _make_model(args.model, dict(args.param), horizon)
+    _progress(f"tsrnn tune: {args.model}, {args.trials} trials in study {args.study!r} ({args.storage}); "
+              f"horizon {horizon}, {args.folds} folds")
+    result = tune(model, frame, metric=args.metric, horizon=horizon, folds=args.folds, n_trials=args.trials,
+                  storage=args.storage, study_name=args.study, random_state=args.seed, progress=True, **data_kwargs)
+    trials = result.trials_
+    print(f"study {args.study!r}: {len(trials)} trials; best {result.metric} {result.best_score_:.4g}")
+    print("best parameters: " + json.dumps(result.best_params_, default=str))
+    if args.out:
+        path = save_forecaster(result.best_forecaster_, args.out, horizon=horizon)
+        print(f"best model (refitted on all the data) saved to {path}")
+    if args.report:
+        result.report(args.report)
+        print(f"report written to {args.report}")
+    return 0
+
+
+def _demo_models(horizon: int, fast: bool, naive_name: str) -> dict:
+    from . import ARIMAForecaster, NaiveForecaster, RNNForecaster, SeasonalNaiveForecaster
+
+    # progress=False: the per-fold bar of compare shows progress; Lightning's bar would print every epoch
+    rnn = RNNForecaster(horizon=horizon, random_state=0, progress=False)
+    arima = ARIMAForecaster()
+    if fast:  # tiny runs that exercise the whole path: the scores mean nothing
+        rnn.set_params(max_steps=3, hidden_size=8)
+        arima.set_params(order=(1, 1, 0))
+    baseline = SeasonalNaiveForecaster() if naive_name == "seasonal naive" else NaiveForecaster()
+    return {"RNN (LSTM)": rnn, "ARIMA": arima, naive_name: baseline}
+
+
+def _cmd_demo(args) -> int:
+    import html
+
+    import pandas as pd
+
+    from . import compare, load_dataset
+    from .evaluation.report import backtest_sections, write_report
+
+    fast = args.fast or os.environ.get("TSRNN_FAST", "") not in ("", "0")
+    start = time.perf_counter()
+    stock = load_dataset("sp500")[["unique_id", "ds", "y"]]  # the closing price; open/high/low/volume left out
+    stock = stock[stock["ds"] > stock["ds"].max() - pd.DateOffset(years=2)].reset_index(drop=True)
+    jobs = [
+        ("Sales: airpassengers", load_dataset("airpassengers"), 12, 3, "seasonal naive",
+         "Monthly international airline passengers (thousands), 1949-1960; 12 months ahead from 3 origins."),
+        ("Stock: S&P 500", stock, 5, 6, "naive (random walk)",
+         f"S&P 500 daily close (index points) over its last two years ({stock['ds'].min():%Y-%m-%d} to "
+         f"{stock['ds'].max():%Y-%m-%d}); 5 business days ahead from 6 origins."),
+    ]
+    sections = [("About this demo", (
+        "<p>Each model is fitted once, on the data before the first origin, then forecasts every origin from "
+        "the history available there (<code>compare(..., refit=False)</code>): nothing after an origin reaches a "
+        "model. The RNN is <code>RNNForecaster</code> with its defaults (LSTM, 500 training steps) except the "
+        "horizon; ARIMA is the automatic order search; the baseline is the naive method of each domain. "
+        "Models are ranked by MASE (below 1: better than the in-sample seasonal naive).</p>"
+        + ("<p><b>Fast mode</b>: the RNN trained for 3 steps and ARIMA has the fixed order (1,1,0); the scores "
+           "mean nothing.</p>" if fast else "")
+        + "<ul>" + "".join(f"<li><b>{html.escape(t)}</b>: {html.escape(d)}</li>" for t, _, _, _, _, d in jobs)
+        + "</ul>"))]
+    for k, (title, frame, horizon, folds, naive_name, _) in enumerate(jobs, 1):
+        _progress(f"[{k}/{len(jobs)}] {title}: backtesting RNN, ARIMA and {naive_name} "
+                  f"(horizon {horizon}, {folds} folds) ...")
+        models = _demo_models(horizon, fast, naive_name)
+        result = compare(models, frame, horizon=horizon, folds=folds, refit=False, progress=True)
+        print()
+        _print_table(result.leaderboard, f"{title} (horizon {horizon}, {folds} folds)")
+        sections += [(f"{title}: {name}", content)
+                     for name, content in backtest_sections(result.results, leaderboard=result.leaderboard)]
+        _progress(f"[{k}/{len(jobs)}] done after {time.perf_counter() - start:.0f} s")
+    path = write_report(args.out, "tsrnn demo: recurrent networks against ARIMA and naive baselines", sections,
+                        subtitle="fast mode" if fast else None)
+    print(f"\nreport written to {path} ({time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+# --------------------------------------------------------------------------- the parser
+
+_EXAMPLES = {
+    "datasets": """examples:
+  tsrnn datasets                     list the shipped datasets
+  tsrnn datasets show airpassengers  describe one: summary, first rows, length of each series""",
+    "fit": """examples:
+  tsrnn fit --dataset airpassengers --model lstm --horizon 12 --param hidden_size=32 --out models/lstm
+  tsrnn fit --data sales.csv --model arima --horizon 6 --param "order=(1,1,1)" --out models/arima
+  tsrnn fit --data prices.parquet --id-col ticker --time-col date --target-col close \\
+            --model gru --horizon 5 --config gru.toml --out models/gru
+
+--param values are read as JSON or Python literals when they parse (32, 1e-3, true, None, [1, 2],
+"(1,1,0)"), else as text (scaler=standard). A --config TOML file holds estimator parameters as keys
+and, optionally, a [data] table of column names (id_col, time_col, target_col, freq, fill_missing);
+--param and the column flags override it:
+
+  hidden_size = 32
+  max_steps = 300
+  [data]
+  time_col = "date"
+
+The model folder holds config.json and tensors.pt. Neural models keep their weights; classical models
+(naive family, ARIMA, ETS) keep their parameters and training data and are refitted when loaded
+(cheap, and no statsmodels object is pickled).""",
+    "predict": """examples:
+  tsrnn predict --model models/lstm --out forecasts.csv
+  tsrnn predict --model models/arima --horizon 3 --level 80 95 --out forecasts.parquet
+  tsrnn predict --model models/lstm --data latest.csv --out forecasts.csv
+
+Without --data the model forecasts from the end of its training data; with --data, from the end of
+the history in that file (same column names as in fit). Without --horizon, the horizon given to fit.""",
+    "backtest": """examples:
+  tsrnn backtest --dataset airpassengers --models lstm,arima,snaive --folds 3 --report report.html
+  tsrnn backtest --data sales.csv --models gru,ets,naive --horizon 6 --folds 4 --refit false \\
+                 --param lstm.hidden_size=32 --param max_steps=200 --out leaderboard.csv
+
+--param KEY=VALUE goes to every model that has the parameter (max_steps: the RNNs); MODEL.KEY=VALUE
+to that model only. --refit: true (refit at every fold), false (fit once, before the first fold), or k
+(every k-th fold).""",
+    "tune": """examples:
+  tsrnn tune --dataset airpassengers --model lstm --trials 30 --storage sqlite:///tuning.db --study air-lstm
+  tsrnn tune --dataset airpassengers --model lstm --trials 50 --storage sqlite:///tuning.db --study air-lstm
+
+--trials is the number of finished trials the study should hold: running the same command again (same
+--storage and --study) resumes an interrupted study, and a larger --trials adds trials to it. The
+default search space of the model is used; --param fixes parameters outside it (e.g. max_steps=300).""",
+    "demo": """examples:
+  tsrnn demo                         backtest the default RNN, ARIMA and naive baselines; write the report
+  tsrnn demo --out demo.html --fast  tiny training runs (for tests); TSRNN_FAST=1 does the same
+
+Runs on the shipped data: airpassengers (monthly sales, horizon 12, 3 folds) and the S&P 500 close over
+its last two years (horizon 5, 6 folds). Prints both leaderboards and writes one HTML report.""",
+}
+
+
+def _add_data_source(parser, required: bool = True) -> None:
+    source = parser.add_mutually_exclusive_group(required=required)
+    source.add_argument("--data", metavar="FILE", help="a .csv or .parquet file (long format: id, time, target)")
+    source.add_argument("--dataset", metavar="NAME", help="a shipped dataset (see 'tsrnn datasets')")
+
+
+def _add_data_columns(parser) -> None:
+    group = parser.add_argument_group("data columns (defaults: unique_id, ds, y; frequency inferred)")
+    group.add_argument("--id-col", dest="id_col", metavar="COL", help="series identifier column")
+    group.add_argument("--time-col", dest="time_col", metavar="COL", help="timestamp column")
+    group.add_argument("--target-col", dest="target_col", metavar="COL", help="target column")
+    group.add_argument("--freq", help="pandas frequency alias (MS, B, D...) when it cannot be inferred")
+    group.add_argument("--fill-missing", dest="fill_missing", choices=("ffill", "interpolate", "zero"),
+                       help="how to fill missing timestamps and values (default: they are errors)")
+
+
+def _add_param(parser, help_text: str) -> None:
+    parser.add_argument("--param", action="append", type=_param, default=[], metavar="KEY=VALUE", help=help_text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``tsrnn`` argument parser with every command.
+
+    Example
+    -------
+    >>> build_parser().parse_args(["fit", "--dataset", "shampoo", "--model", "naive", "--horizon", "3",
+    ...                            "--out", "m"]).model
+    'naive'
+    """
+    from . import __version__
+
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog="tsrnn", formatter_class=fmt,
+                     description="Forecast time series with recurrent networks and compare them honestly with "
+                                 "classical baselines.",
+                     epilog="examples:\n  tsrnn datasets\n  tsrnn demo\n"
+                            "  tsrnn fit --dataset airpassengers --model lstm --horizon 12 --out models/lstm\n"
+                            "  tsrnn predict --model models/lstm --out forecasts.csv\n\n"
+                            "Run 'tsrnn COMMAND --help' for the options of a command.")
+    parser.add_argument("--version", action="version", version=f"tsrnn {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str):
+        sub = commands.add_parser(name, help=help_text, description=help_text, epilog=_EXAMPLES[name],
+                                  formatter_class=fmt)
+        # SUPPRESS: "tsrnn --debug fit ..." must not be reset by the subcommand's default
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="show the full traceback of errors")
+        return sub
+
+    datasets = command("datasets", "list the shipped datasets, or show one")
+    datasets.set_defaults(func=_cmd_datasets)
+    shows = datasets.add_subparsers(dest="datasets_command", metavar="show NAME")
+    show = shows.add_parser("show", help="describe one dataset", description="Describe one shipped dataset.",
+                            epilog="example:\n  tsrnn datasets show sp500", formatter_class=fmt)
+    show.add_argument("name", metavar="NAME", help="dataset name (see 'tsrnn datasets')")
+    show.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    fit = command("fit", "fit a forecaster and save it to a model folder")
+    _add_data_source(fit)
+    fit.add_argument("--model", required=True, choices=list(_MODELS), metavar="MODEL",
+                     help=f"one of {', '.join(_MODELS)}")
+    fit.add_argument("--horizon", required=True, type=_positive_int, metavar="H", help="steps to forecast")
+    _add_param(fit, "an estimator parameter, repeatable (hidden_size=32, scaler=standard)")
+    fit.add_argument("--config", metavar="TOML", help="a TOML file of estimator parameters (+ optional [data] table)")
+    _add_data_columns(fit)
+    fit.add_argument("--out", required=True, metavar="MODEL_DIR", help="the model folder to write")
+    fit.set_defaults(func=_cmd_fit)
+
+    predict = command("predict", "forecast with a saved model")
+    predict.add_argument("--model", required=True, metavar="MODEL_DIR", help="a folder written by 'tsrnn fit'")
+    predict.add_argument("--data", metavar="FILE", help="fresh history to forecast from (.csv or .parquet)")
+    predict.add_argument("--horizon", type=_positive_int, metavar="H", help="steps (default: the fit horizon)")
+    predict.add_argument("--level", type=float, nargs="+", metavar="L",
+                         help="prediction interval levels in percent (e.g. 80 95), for models with intervals")
+    predict.add_argument("--out", required=True, metavar="FILE", help="forecasts.csv or forecasts.parquet")
+    predict.set_defaults(func=_cmd_predict)
+
+    bt = command("backtest", "rolling-origin backtest of several models on the same origins")
+    _add_data_source(bt)
+    bt.add_argument("--models", required=True, type=_model_names, metavar="M1,M2,...",
+                    help=f"comma-separated models from {', '.join(_MODELS)}")
+    bt.add_argument("--horizon", type=_positive_int, metavar="H", help="steps per fold (default: the season length)")
+    bt.add_argument("--folds", type=_positive_int, default=3, metavar="K", help="number of origins (default 3)")
+    bt.add_argument("--step", type=_positive_int, metavar="S", help="steps between origins (default: the horizon)")
+    bt.add_argument("--refit", type=_refit, default=True, metavar="{true,false,k}",
+                    help="refit at every fold (true, default), once (false) or every k-th fold")
+    _add_param(bt, "KEY=VALUE for every model having KEY, or MODEL.KEY=VALUE; repeatable")
+    _add_data_columns(bt)
+    bt.add_argument("--report", metavar="HTML", help="write the HTML report (leaderboard, plots) here")
+    bt.add_argument("--out", metavar="FILE", help="write the leaderboard as .csv or .parquet")
+    bt.set_defaults(func=_cmd_backtest)
+
+    tn = command("tune", "search a model's hyperparameters with Optuna (resumable)")
+    _add_data_source(tn)
+    tn.add_argument("--model", required=True, choices=list(_MODELS), metavar="MODEL",
+                    help=f"one of {', '.join(_MODELS)} (the naive ones need no tuning)")
+    tn.add_argument("--trials", required=True, type=_positive_int, metavar="N",
+                    help="finished trials the study should hold")
+    tn.add_argument("--storage", default=None, metavar="URL",
+                    help="e.g. sqlite:///tuning.db (default: in memory, nothing to resume)")
+    tn.add_argument("--study", default=None, metavar="NAME", help="study name; the same name resumes it")
+    tn.add_argument("--horizon", type=_positive_int, metavar="H", help="steps per fold (default: the season length)")
+    tn.add_argument("--folds", type=_positive_int, default=3, metavar="K", help="backtest folds per trial (default 3)")
+    tn.add_argument("--metric", default="mase", choices=("mase", "rmsse", "smape", "wape", "mae", "rmse"),
+                    help="what the trials minimise (default mase)")
+    tn.add_argument("--seed", type=int, default=None, help="seed of the sampler")
+    _add_param(tn, "a fixed estimator parameter outside the search space, repeatable (max_steps=300)")
+    _add_data_columns(tn)
+    tn.add_argument("--out", metavar="MODEL_DIR", help="save the best model, refitted on all the data")
+    tn.add_argument("--report", metavar="HTML", help="write the tuning report (history, importances, trials)")
+    tn.set_defaults(func=_cmd_tune)
+
+    demo = command("demo", "backtest RNN, ARIMA and naive baselines on shipped sales and stock data")
+    demo.add_argument("--out", default="report.html", metavar="HTML", help="report path (default report.html)")
+    demo.add_argument("--fast", action="store_true", help="tiny training runs, for tests (or TSRNN_FAST=1)")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``tsrnn`` command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    0 on success; 2 for bad usage or bad input (unknown dataset or model, missing file, invalid data or
+    parameter), with one line ``tsrnn: error: ...`` on stderr; 1 for anything else. ``--debug`` adds the
+    traceback.
+
+    Example
+    -------
+    >>> main(["datasets"])
+             name  domain freq  series  observations                    range
+              a10   sales   MS       1           204 1991-07-01 to 2008-06-01
+    ...
+          wineind   sales   MS       1           176 1980-01-01 to 1994-08-01
+    0
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version (0) or a usage error (2, already printed)
+        return stop.code if isinstance(stop.code, int) else 2
+    debug = getattr(args, "debug", False)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("tsrnn: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug or isinstance(err, _INPUT_ERRORS) else " (run with --debug for the traceback)"
+        print(f"tsrnn: error: {_one_line(err)}{hint}", file=sys.stderr)
+        return 2 if isinstance(err, _INPUT_ERRORS) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""Honest evaluation: rolling-origin splits, leakage-free backtests, their results and HTML reports."""
+
+from .backtest import Comparison, backtest, compare
+from .result import BacktestResult
+from .splits import RollingOrigin
+
+__all__ = ["RollingOrigin", "backtest", "compare", "Comparison", "BacktestResult"]

@@ -1,0 +1,226 @@
+"""Matplotlib figures shared by backtest results and HTML reports: forecasts, error by horizon, equity curves.
+
+A leaf module: it draws long frames and arrays handed to it, builds `matplotlib.figure.Figure` objects
+without pyplot (no GUI backend, safe in threads and on headless machines) and imports nothing from tsrnn.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_forecasts", "plot_error_by_horizon", "plot_equity", "figure_to_data_uri"]
+
+_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+           "#bcbd22", "#7f7f7f")
+
+
+def _new_axes(ax, n_rows: int = 1, height: float = 3.0):
+    """Return ``(figure, [axes])``: the caller's axes when given, else a new pyplot-free figure."""
+    if ax is not None:
+        return ax.figure, [ax]
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9.0, height * n_rows), layout="constrained")
+    axes = fig.subplots(n_rows, 1, squeeze=False)[:, 0]
+    return fig, list(axes)
+
+
+def _interval_pairs(columns: Sequence[str]) -> list[tuple[str, str, str]]:
+    """``(level, lo, hi)`` for every ``y_pred_lo_L`` column that has its ``y_pred_hi_L`` partner."""
+    cols = set(columns)
+    pairs = []
+    for col in columns:
+        if col.startswith("y_pred_lo_") and f"y_pred_hi_{col[len('y_pred_lo_'):]}" in cols:
+            level = col[len("y_pred_lo_"):]
+            pairs.append((level, col, f"y_pred_hi_{level}"))
+    return pairs
+
+
+def plot_forecasts(
+    actuals: pd.DataFrame,
+    forecasts: pd.DataFrame | Mapping[str, pd.DataFrame],
+    series: Sequence | None = None,
+    max_series: int = 4,
+    context: int | None = None,
+    ax=None,
+):
+    """Actual values against the forecasts made at every cutoff, one panel per series.
+
+    ``actuals`` is a long frame ``unique_id, ds, y``; ``forecasts`` a long frame ``unique_id, cutoff, ds,
+    y_pred[, y_pred_lo_80, y_pred_hi_80 ...]`` (a backtest's forecasts; without ``cutoff``, one forecast),
+    or a dict of them by model name to overlay several models. Each cutoff's forecast is drawn as its own
+    segment; the widest interval is
+    shaded for a single model. ``series`` picks the series (default: the first ``max_series``);
+    ``context`` keeps that many actuals before the first forecast (default: all). With ``ax`` given, one
+    series is drawn on it. Returns the Figure.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> act = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2024-01-01", periods=6, freq="D"),
+    ...                     "y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    >>> fc = pd.DataFrame({"unique_id": "a", "cutoff": pd.Timestamp("2024-01-04"),
+    ...                    "ds": pd.date_range("2024-01-05", periods=2, freq="D"), "y_pred": [4.0, 4.0]})
+    >>> fig = plot_forecasts(act, fc)
+    >>> len(fig.axes), fig.axes[0].get_title()
+    (1, 'a')
+    """
+    models = dict(forecasts) if isinstance(forecasts, Mapping) else {"forecast": forecasts}
+    if series is None:
+        ids = pd.unique(actuals["unique_id"]) if len(actuals) else pd.unique(
+            pd.concat([f["unique_id"] for f in models.values()]))
+        series = list(ids[: max(1, int(max_series))])
+    else:
+        series = list(series) if not isinstance(series, str) else [series]
+    if ax is not None:
+        series = series[:1]
+    fig, axes = _new_axes(ax, len(series))
+    for axis, uid in zip(axes, series, strict=True):
+        act = actuals[actuals["unique_id"] == uid]
+        first_ds = min((f.loc[f["unique_id"] == uid, "ds"].min() for f in models.values()
+                        if (f["unique_id"] == uid).any()), default=None)
+        if context is not None and first_ds is not None:
+            before = act[act["ds"] < first_ds]
+            act = pd.concat([before.tail(int(context)), act[act["ds"] >= first_ds]])
+        axis.plot(act["ds"], act["y"], color="black", linewidth=1.0, label="actual")
+        for k, (name, frame) in enumerate(models.items()):
+            color = _COLORS[k % len(_COLORS)]
+            rows = frame[frame["unique_id"] == uid]
+            pairs = _interval_pairs(list(frame.columns)) if len(models) == 1 else []
+            widest = max(pairs, key=lambda p: float(p[0])) if pairs else None
+            segments = [g for _, g in rows.groupby("cutoff", sort=True)] if "cutoff" in rows else [rows]
+            for j, fold in enumerate(segments):
+                if widest is not None:
+                    axis.fill_between(fold["ds"], fold[widest[1]], fold[widest[2]], color=color, alpha=0.15,
+                                      linewidth=0, label=f"{widest[0]}% interval" if j == 0 else None)
+                axis.plot(fold["ds"], fold["y_pred"], color=color, linewidth=1.4, marker="." if len(fold) < 3
+                          else None, label=name if j == 0 else None)
+            for cut in rows["cutoff"].unique() if len(models) == 1 and "cutoff" in rows else ():
+                axis.axvline(cut, color="grey", linewidth=0.5, alpha=0.5)
+        axis.set_title(str(uid))
+        axis.grid(True, alpha=0.3)
+        axis.legend(loc="best", fontsize="small")
+    return fig
+
+
+def plot_error_by_horizon(
+    errors: pd.DataFrame | Mapping[str, pd.DataFrame],
+    metric: str = "MAE",
+    ax=None,
+):
+    """One line per model of ``metric`` against the horizon step (how fast accuracy decays).
+
+    ``errors`` is a table indexed by horizon step with a ``metric`` column (what
+    ``BacktestResult.metrics(by="horizon_step")`` returns), or a dict of such tables by model name.
+    Returns the Figure.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"MAE": [1.0, 1.5, 2.5]}, index=pd.Index([1, 2, 3], name="horizon_step"))
+    >>> fig = plot_error_by_horizon({"naive": table})
+    >>> fig.axes[0].get_xlabel(), len(fig.axes[0].lines)
+    ('horizon step', 1)
+    """
+    tables = dict(errors) if isinstance(errors, Mapping) else {"forecast": errors}
+    fig, (axis,) = _new_axes(ax)
+    for k, (name, table) in enumerate(tables.items()):
+        if metric not in table.columns:
+            raise ValueError(f"no column {metric!r} in the error table of {name!r}; it has {list(table.columns)}")
+        axis.plot(np.asarray(table.index), table[metric].to_numpy(dtype=float), marker="o",
+                  color=_COLORS[k % len(_COLORS)], label=str(name))
+    from matplotlib.ticker import MaxNLocator
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_xlabel("horizon step")
+    axis.set_ylabel(metric)
+    axis.set_title(f"{metric} by horizon step")
+    axis.grid(True, alpha=0.3)
+    axis.legend(loc="best", fontsize="small")
+    return fig
+
+
+def plot_equity(
+    strategy_returns: np.ndarray | Mapping[str, np.ndarray],
+    buy_and_hold_returns: np.ndarray,
+    index: Sequence | None = None,
+    title: str | None = None,
+    ax=None,
+):
+    """Equity curves ``cumprod(1 + r)`` (starting at 1) of strategies against buy-and-hold.
+
+    ``strategy_returns`` is one array of per-period simple returns or a dict of them by model name, each
+    as long as ``buy_and_hold_returns``; ``index`` gives the x positions (e.g. the trade dates).
+    Returns the Figure.
+
+    Example
+    -------
+    >>> fig = plot_equity({"rnn": [0.1, -0.05]}, [0.1, 0.05], title="AAPL")
+    >>> fig.axes[0].get_legend_handles_labels()[1]
+    ['buy and hold', 'rnn']
+    >>> fig.axes[0].lines[1].get_ydata().round(3).tolist()
+    [1.0, 1.1, 1.045]
+    """
+    strategies = dict(strategy_returns) if isinstance(strategy_returns, Mapping) else {"strategy": strategy_returns}
+    bh = np.asarray(buy_and_hold_returns, dtype=np.float64)
+    labels = None if index is None else list(index)
+    if labels is not None and len(labels) != len(bh):
+        raise ValueError(f"index has {len(labels)} entries but there are {len(bh)} returns")
+    x = np.arange(len(bh) + 1)  # position k is the equity after the k-th period (0 = start)
+    fig, (axis,) = _new_axes(ax)
+
+    def curve(r):
+        return np.concatenate([[1.0], np.cumprod(1.0 + np.asarray(r, dtype=np.float64))])
+
+    # Dashed and on top: a strategy that is always long coincides with buy-and-hold and would hide it.
+    axis.plot(x, curve(bh), color="black", linewidth=1.4, linestyle="--", zorder=5, label="buy and hold")
+    for k, (name, r) in enumerate(strategies.items()):
+        if len(r) != len(bh):
+            raise ValueError(f"{name!r} has {len(r)} returns but buy-and-hold has {len(bh)}")
+        axis.plot(x, curve(r), color=_COLORS[k % len(_COLORS)], linewidth=1.3, label=str(name))
+    if labels is not None and len(labels):
+        ticks = np.unique(np.linspace(1, len(labels), num=min(6, len(labels))).round().astype(int))
+        axis.set_xticks(ticks)
+        axis.set_xticklabels([_label(labels[t - 1]) for t in ticks], fontsize="small")
+    axis.axhline(1.0, color="grey", linewidth=0.5)
+    axis.set_ylabel("equity (start = 1)")
+    axis.set_title(title if title is not None else "equity curve")
+    axis.grid(True, alpha=0.3)
+    axis.legend(loc="best", fontsize="small")
+    return fig
+
+
+def _label(value) -> str:
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        stamp = pd.Timestamp(value)
+        return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
+    return str(value)
+
+
+def figure_to_data_uri(fig, dpi: int = 100, close: bool = True) -> str:
+    """Render a Figure as a base64 PNG ``data:`` URI, for self-contained HTML (``<img src=...>``).
+
+    ``close=True`` also detaches the figure from pyplot when pyplot created it, so loops that build
+    many reports do not leak memory.
+
+    Example
+    -------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(figsize=(2, 1))
+    >>> _ = fig.subplots().plot([0, 1], [1, 0])
+    >>> figure_to_data_uri(fig)[:22]
+    'data:image/png;base64,'
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    if close:
+        import sys
+
+        if "matplotlib.pyplot" in sys.modules:  # only pyplot keeps a registry of open figures
+            sys.modules["matplotlib.pyplot"].close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
