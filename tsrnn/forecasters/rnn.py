@@ -96,7 +96,7 @@ class RNNForecaster(BaseForecaster):
         self,
         cell: str = "lstm",
         hidden_size: int = 64,
-        num_layers: int = 1,
+        num_layers: int = 2,
         dropout: float = 0.0,
         window: int | None = None,
         horizon: int = 1,

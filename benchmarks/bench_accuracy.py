@@ -1,0 +1,100 @@
+"""Accuracy leaderboards on every shipped dataset: seasonal naive, ARIMA, ETS and the default RNNForecaster
+with each cell, all backtested on the same origins.
+
+    python benchmarks/bench_accuracy.py                 # everything; writes benchmarks/RESULTS.md
+    python benchmarks/bench_accuracy.py --sales wineind --stocks none
+
+Sales: 3 origins, horizon one season, refit at every origin, univariate (target only).
+Stocks: 50 origins over the last year (step 5), horizon 5, on log prices; models are fitted once before the
+first origin and then forecast from each origin's history (refit=False).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_rnn import markdown_table, write_section  # noqa: E402
+
+from tsrnn import (  # noqa: E402
+    ARIMAForecaster,
+    ETSForecaster,
+    NaiveForecaster,
+    RNNForecaster,
+    SeasonalNaiveForecaster,
+    compare,
+    dataset_info,
+    list_datasets,
+    load_dataset,
+)
+
+CELLS = ("lstm", "gru", "rnn", "elman")
+
+
+def sales_board(name: str, seed: int) -> pd.DataFrame:
+    info = dataset_info(name)
+    m = info["season_length"]
+    df = load_dataset(name)[["unique_id", "ds", "y"]]
+    models = {"snaive": SeasonalNaiveForecaster(), "arima": ARIMAForecaster(), "ets": ETSForecaster()}
+    models.update({f"rnn-{c}": RNNForecaster(cell=c, horizon=m, progress=False, random_state=seed) for c in CELLS})
+    cmp = compare(models, df, horizon=m, folds=3, refit=True, progress=False)
+    return cmp.leaderboard
+
+
+def stock_board(name: str, seed: int) -> pd.DataFrame:
+    df = load_dataset(name)[["unique_id", "ds", "y"]].copy()
+    df["y"] = np.log(df["y"])
+    models = {"naive (random walk)": NaiveForecaster(), "arima": ARIMAForecaster(season_length=1),
+              "ets": ETSForecaster(season_length=1)}
+    models.update({f"rnn-{c}": RNNForecaster(cell=c, horizon=5, progress=False, random_state=seed) for c in CELLS})
+    cmp = compare(models, df, horizon=5, folds=50, step=5, refit=False, progress=False, season_length=1)
+    return cmp.leaderboard
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sales", default="all", help="comma-separated sales datasets, 'all' or 'none'")
+    parser.add_argument("--stocks", default="all", help="comma-separated stock datasets, 'all' or 'none'")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-write", action="store_true", help="print only; do not touch RESULTS.md")
+    args = parser.parse_args(argv)
+
+    def pick(arg: str, domain: str) -> list[str]:
+        names = [n for n in list_datasets() if dataset_info(n)["domain"] == domain]
+        return [] if arg == "none" else names if arg == "all" else arg.split(",")
+
+    cmd = "python benchmarks/bench_accuracy.py" + ("" if argv is None else " " + " ".join(argv))
+    lines = [f"Command: `{cmd}` ({time.strftime('%Y-%m-%d')}, CPU). Fit and predict seconds are summed over "
+             "origins and were measured while other jobs shared the 2 cores: read them as rough.", ""]
+    summary = []
+    for domain, names, board in (("sales", pick(args.sales, "sales"), sales_board),
+                                 ("stock", pick(args.stocks, "stock"), stock_board)):
+        for name in names:
+            t0 = time.perf_counter()
+            table = board(name, args.seed)
+            print(f"== {name} ({time.perf_counter() - t0:.0f} s)\n{table.round(3).to_string()}\n", flush=True)
+            cols = [c for c in ("MASE", "RMSSE", "sMAPE", "MAE", "fit_time_s", "n_errors") if c in table.columns]
+            lines += [f"### {name} ({domain})", "", markdown_table(table[cols]), ""]
+            rnn = table.loc[table.index.str.startswith("rnn-"), "MASE"]
+            base = table.loc[~table.index.str.startswith("rnn-"), "MASE"]
+            ref = "snaive" if domain == "sales" else "naive (random walk)"
+            summary.append({"dataset": name, "domain": domain, "best RNN": rnn.idxmin(),
+                            "best RNN MASE": rnn.min(), "rnn-lstm MASE": table.loc["rnn-lstm", "MASE"],
+                            f"{'snaive' if domain == 'sales' else 'random walk'} MASE": table.loc[ref, "MASE"],
+                            "best classical": base.idxmin(), "best classical MASE": base.min()})
+    if summary:
+        frame = pd.DataFrame(summary)
+        print(frame.round(3).to_string())
+        lines = lines[:2] + ["Summary (MASE, lower is better):", "", markdown_table(frame, index=False), ""] + lines[2:]
+    if not args.no_write:
+        write_section("## Accuracy leaderboards (issue 5)", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
