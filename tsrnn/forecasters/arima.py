@@ -1,0 +1,865 @@
+"""ARIMA forecasts on statsmodels, one model per series, with the Hyndman-Khandakar automatic order search.
+
+Also home of the per-series machinery the statsmodels forecasters share (warning capture, fit report,
+seasonal-naive fallback, parallel fits), which `tsrnn.forecasters.ets` reuses.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from scipy.optimize import least_squares
+from scipy.signal import lfilter
+from threadpoolctl import threadpool_limits
+
+from ..data import Panel, future_covariates, season_length_for
+from ..errors import DataError
+from .base import BaseForecaster, check_positive_int
+from .naive import MeanForecaster, SeasonalNaiveForecaster
+
+__all__ = ["ARIMAForecaster"]
+
+_CRITERIA = ("aicc", "aic", "bic")
+_KPSS_CRITICAL_5PCT = 0.463  # level-stationarity KPSS test, 5% (Kwiatkowski et al. 1992, table 1)
+_SEASONAL_STRENGTH_THRESHOLD = 0.64  # forecast::nsdiffs(test="seas")
+_MAX_STEPWISE_MODELS = 94  # forecast::auto.arima's nmodels
+_MAX_EXACT_TRIES = 3  # best-ranked candidates tried in turn when the exact fit of the winner fails
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Shared per-series machinery (also used by ets.py)
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _SeriesFit:
+    """What fitting one series produced: a statsmodels result, a mean model or a seasonal-naive fallback."""
+
+    kind: str  # "model" | "mean" | "naive"
+    result: object = None  # statsmodels results for kind == "model"
+    info: dict = field(default_factory=dict)  # the series' row of the fitted-model table
+    status: str = "ok"  # "ok" | "reduced" | "fallback"
+    message: str = ""
+    n_warnings: int = 0
+
+
+def _summarise_warnings(caught) -> str:
+    counts = Counter(f"{w.category.__name__}: {str(w.message).splitlines()[0][:160]}" for w in caught)
+    return "; ".join(text if n == 1 else f"{text} (x{n})" for text, n in counts.items())
+
+
+def _fit_captured(fit_one, y: np.ndarray, X: np.ndarray | None, spec) -> _SeriesFit:
+    """Run ``fit_one(y, X, spec, notes)`` with every warning recorded instead of printed.
+
+    A constant series gets the mean model; anything ``fit_one`` raises turns into the seasonal-naive
+    fallback. ``fit_one`` returns ``(kind, result, info, status)`` and appends explanations to ``notes``.
+    """
+    notes: list[str] = []
+    # The matrices of one series are tiny: BLAS threads only add synchronisation (OpenBLAS's default threads
+    # made 8 wineind fits 13x slower on a busy 2-core machine), so each fit runs on one BLAS thread.
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1, user_api="blas"):
+        warnings.simplefilter("always")
+        if np.ptp(y) == 0:
+            fit = _SeriesFit("mean", info={"model": "Mean"}, status="reduced")
+            notes.append("constant series: forecast with the mean model (zero-width intervals)")
+        else:
+            try:
+                kind, result, info, status = fit_one(y, X, spec, notes)
+                fit = _SeriesFit(kind, result, info, status)
+            except Exception as err:  # any failure of the model becomes the documented fallback
+                fit = _SeriesFit("naive", info={"model": "SeasonalNaive"}, status="fallback")
+                notes.append(f"fit failed ({type(err).__name__}: {err}); forecast with seasonal naive")
+    fit.n_warnings = len(caught)
+    fit.message = "; ".join(notes + ([_summarise_warnings(caught)] if caught else []))
+    return fit
+
+
+def _map_series(n_jobs, func, arg_list: list[tuple]) -> list:
+    """``[func(*args) for args in arg_list]``, in joblib worker processes when ``n_jobs != 1``."""
+    if n_jobs == 1 or len(arg_list) <= 1:
+        return [func(*args) for args in arg_list]
+    return Parallel(n_jobs=n_jobs)(delayed(func)(*args) for args in arg_list)
+
+
+def _check_n_jobs(n_jobs) -> int:
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be a non-zero integer (-1 uses every core), got {n_jobs!r}")
+    return int(n_jobs)
+
+
+def _check_criterion(value) -> str:
+    if value not in _CRITERIA:
+        raise ValueError(f"information_criterion must be one of {_CRITERIA}, got {value!r}")
+    return value
+
+
+def _interval_columns(levels) -> list[str]:
+    return [f"y_pred_{side}_{lv:g}" for lv in levels for side in ("lo", "hi")]
+
+
+class _PerSeriesForecaster(BaseForecaster):
+    """One statsmodels model per series, fitted independently (in parallel when ``n_jobs != 1``).
+
+    Subclasses provide ``_make_spec(panel)``, the module-level ``_fit_one`` function, ``_forecast_model``,
+    ``_apply_model``, ``_table_attr`` and ``_table_columns``.
+    """
+
+    _supports_intervals = True
+    _table_attr = "fitted_models_"
+    _table_columns: tuple[str, ...] = ("model",)
+
+    def _min_length(self) -> int:
+        return 3
+
+    def _exog_names(self, panel: Panel) -> tuple[str, ...]:
+        return ()
+
+    def _series_inputs(self, panel: Panel, i: int, names: tuple[str, ...]):
+        y = panel.series(i).astype(np.float64)
+        if not names:
+            return y, None
+        missing = [n for n in names if n not in panel.covariate_names]
+        if missing:
+            raise DataError(f"the data has no covariate column(s) {missing} the model was fitted with; "
+                            f"it has {list(panel.covariate_names)}")
+        cols = [panel.covariate_names.index(n) for n in names]
+        return y, panel.covariates_of(i)[:, cols].astype(np.float64)
+
+    def _fit(self, panel: Panel) -> None:
+        n_jobs = _check_n_jobs(self.n_jobs)
+        spec = self._make_spec(panel)
+        names = self._exog_names(panel)
+        args = [(type(self)._fit_one, *self._series_inputs(panel, i, names), spec) for i in range(panel.n_series)]
+        fits = _map_series(n_jobs, _fit_captured, args)
+        self.spec_ = spec
+        self.season_length_ = spec.m
+        self.exog_names_ = names
+        self.models_ = fits
+        rows = [{"unique_id": uid, **{c: fit.info.get(c) for c in self._table_columns}}
+                for uid, fit in zip(panel.ids, fits, strict=True)]
+        table = pd.DataFrame(rows, columns=["unique_id", *self._table_columns])
+        setattr(self, self._table_attr, table.rename(columns={"ic": spec.criterion}))
+        self.fit_report_ = pd.DataFrame(
+            {"unique_id": panel.ids,
+             "status": [f.status for f in fits],
+             "n_warnings": [f.n_warnings for f in fits],
+             "message": [f.message for f in fits]})
+
+    def _predict(self, panel: Panel, horizon: int, X_future, levels):
+        names = self.exog_names_
+        x_future = None
+        if names:
+            x_future = future_covariates(X_future, panel, horizon, names, id_col=self.data_kwargs_["id_col"],
+                                         time_col=self.data_kwargs_["time_col"]).astype(np.float64)
+        with threadpool_limits(limits=1, user_api="blas"):
+            if panel is self.panel_:
+                fits = self.models_
+            else:
+                fits = self._fits_for_history(panel, names)
+            return self._forecast_all(panel, fits, horizon, x_future, levels)
+
+    def _forecast_all(self, panel: Panel, fits, horizon: int, x_future, levels):
+        columns = ["y_pred", *(_interval_columns(levels) if levels else [])]
+        out = {c: np.empty((panel.n_series, horizon)) for c in columns}
+        simple: dict[tuple[str, int], list[int]] = {}
+        for i, fit in enumerate(fits):
+            if fit.kind == "model":
+                xf = None if x_future is None else x_future[i]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    one = self._forecast_model(fit.result, horizon, xf, levels)
+                for c in columns:
+                    out[c][i] = one[c]
+            else:
+                m = self.season_length_ if fit.kind == "naive" and panel.lengths[i] >= self.season_length_ else 1
+                simple.setdefault((fit.kind, m), []).append(i)
+        for (kind, m), rows in simple.items():
+            baseline = MeanForecaster() if kind == "mean" else SeasonalNaiveForecaster(season_length=m)
+            frame = baseline.fit(panel.select(rows)).predict(horizon, level=levels)
+            for c in columns:
+                out[c][rows] = frame[c].to_numpy().reshape(len(rows), horizon)
+        return out
+
+    def _fits_for_history(self, panel: Panel, names) -> list[_SeriesFit]:
+        """Models for fresh history: a trained series keeps its model (see ``_apply_model``), an unseen
+        series gets the full fit (the automatic search when the model is automatic)."""
+        trained = self.panel_.id_position()
+        fits: list[_SeriesFit | None] = [None] * panel.n_series
+        unseen = []
+        for i, uid in enumerate(panel.ids):
+            y, X = self._series_inputs(panel, i, names)
+            if uid not in trained:
+                unseen.append(i)
+                continue
+            old = self.models_[trained[uid]]
+            if old.kind != "model":
+                fits[i] = old
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    result = self._apply_model(old.result, y, X)
+            except Exception as err:
+                raise ValueError(f"cannot apply the fitted {old.info.get('model')} of series {uid!r} to the "
+                                 f"new history of {len(y)} observations: {err}") from err
+            fits[i] = _SeriesFit("model", result, old.info)
+        if unseen:
+            args = [(type(self)._fit_one, *self._series_inputs(panel, i, names), self.spec_) for i in unseen]
+            for i, fit in zip(unseen, _map_series(_check_n_jobs(self.n_jobs), _fit_captured, args), strict=True):
+                fits[i] = fit
+        return fits
+
+
+# ----------------------------------------------------------------------------------------------------------
+# ARIMA: tests for d and D, the conditional-sum-of-squares search, the final maximum-likelihood fit
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ArimaSpec:
+    order: tuple[int, int, int] | None
+    seasonal_order: tuple[int, int, int] | None  # (P, D, Q); the period is m
+    m: int
+    d: int | None
+    D: int | None
+    max_p: int
+    max_q: int
+    max_P: int
+    max_Q: int
+    max_d: int
+    max_D: int
+    max_order: int
+    stepwise: bool
+    criterion: str
+    include_constant: bool | None
+    approximation: bool
+
+
+def _difference(x: np.ndarray, d: int, D: int, m: int) -> np.ndarray:
+    for _ in range(D):
+        x = x[m:] - x[:-m]
+    for _ in range(d):
+        x = x[1:] - x[:-1]
+    return x
+
+
+def _kpss_statistic(x: np.ndarray) -> float:
+    """KPSS level-stationarity statistic with the Bartlett window of ``trunc(4 (n / 100)^(1/4))`` lags
+    (``ur.kpss(type="mu", lags="short")``, as forecast::ndiffs uses)."""
+    n = len(x)
+    e = x - x.mean()
+    lags = min(int(4 * (n / 100) ** 0.25), n - 1)
+    s2 = e @ e / n
+    for k in range(1, lags + 1):
+        s2 += 2 * (1 - k / (lags + 1)) * (e[k:] @ e[:-k]) / n
+    partial = np.cumsum(e)
+    return float(partial @ partial / (n * n * s2)) if s2 > 0 else 0.0
+
+
+def _choose_d(x: np.ndarray, max_d: int) -> int:
+    d = 0
+    while d < max_d and len(x) > 3 and np.ptp(x) > 0 and _kpss_statistic(x) > _KPSS_CRITICAL_5PCT:
+        x = np.diff(x)
+        d += 1
+    return d
+
+
+def _seasonal_strength(x: np.ndarray, m: int) -> float:
+    """Wang, Smith & Hyndman (2006) seasonal strength ``max(0, 1 - var(R) / var(S + R))`` from an STL fit."""
+    from statsmodels.tsa.seasonal import STL
+
+    parts = STL(x, period=m).fit()
+    total = np.var(parts.seasonal + parts.resid)
+    return max(0.0, 1.0 - np.var(parts.resid) / total) if total > 0 else 0.0
+
+
+def _choose_D(x: np.ndarray, m: int, max_D: int) -> int:
+    D = 0
+    while D < max_D and len(x) >= 2 * m + 1 and np.ptp(x) > 0 and _seasonal_strength(x, m) > _SEASONAL_STRENGTH_THRESHOLD:
+        x = x[m:] - x[:-m]
+        D += 1
+    return D
+
+
+def _expand_poly(short: np.ndarray, seasonal: np.ndarray, m: int) -> np.ndarray:
+    """Coefficients (in powers of the backshift B) of ``(1 + sum short_i B^i)(1 + sum seasonal_j B^(j m))``."""
+    a = np.concatenate([[1.0], short])
+    b = np.zeros(len(seasonal) * m + 1)
+    b[0] = 1.0
+    b[m::m] = seasonal
+    return np.convolve(a, b)
+
+
+def _min_root(poly: np.ndarray) -> float:
+    """Smallest root modulus of ``poly`` (ascending powers); 2 when it has no root."""
+    nz = np.flatnonzero(np.abs(poly[1:]) > 1e-8)
+    if len(nz) == 0:
+        return 2.0
+    return float(np.min(np.abs(np.roots(poly[: nz[-1] + 2][::-1]))))
+
+
+def _information_criteria(loglik: float, n_params: int, n_obs: int) -> dict[str, float]:
+    """AIC, AICc and BIC with ``n_params`` estimated parameters (including the innovation variance)."""
+    aic = -2.0 * loglik + 2.0 * n_params
+    denom = n_obs - n_params - 1
+    aicc = aic + 2.0 * n_params * (n_params + 1) / denom if denom > 0 else np.inf
+    bic = aic + n_params * (np.log(n_obs) - 2.0)
+    return {"aic": aic, "aicc": aicc, "bic": bic}
+
+
+class _CSS:
+    """Conditional-sum-of-squares fits of ARMA(p, q)(P, Q)[m] to the differenced series (regression with
+    ARMA errors when there are exogenous columns): the fast estimator of the order search.
+
+    The information criteria follow R's ``arima(method="CSS")`` as auto.arima uses it: ``sigma2 = SSQ / nu``
+    over the ``nu`` residuals after the first ``ncond`` (at least ``p + P m``), the likelihood scaled to the
+    ``n*`` differenced observations.
+    """
+
+    def __init__(self, w: np.ndarray, Xw: np.ndarray | None, m: int, ncond: int | None = None):
+        self.w = w
+        self.Xw = Xw
+        self.m = m
+        self.ncond = ncond
+
+    def fit(self, p: int, q: int, P: int, Q: int, constant: bool, criterion: str):
+        """``(ic, params)`` with params in statsmodels ARIMA order (constant, exog, ar, ma, sar, sma);
+        ``(inf, None)`` when the model cannot be estimated or is not stationary/invertible."""
+        w, Xw, m = self.w, self.Xw, self.m
+        kx = 0 if Xw is None else Xw.shape[1]
+        k0 = int(constant) + kx
+        n_arma = p + q + P + Q
+        ncond = p + P * m if self.ncond is None else max(self.ncond, p + P * m)
+        nu = len(w) - ncond
+        n_params = k0 + n_arma + 1
+        if nu <= n_params + 1:
+            return np.inf, None
+        design = [np.ones((len(w), 1))] if constant else []
+        if kx:
+            design.append(Xw)
+        if design:
+            design = np.hstack(design)
+            beta0 = np.linalg.lstsq(design, w, rcond=None)[0]
+        else:
+            design, beta0 = None, np.zeros(0)
+        cuts = np.cumsum([k0, p, q, P])
+
+        def polys(theta):
+            phi = _expand_poly(-theta[cuts[0]:cuts[1]], np.zeros(0), m)
+            sphi = _expand_poly(np.zeros(0), -theta[cuts[2]:cuts[3]], m)
+            th = _expand_poly(theta[cuts[1]:cuts[2]], np.zeros(0), m)
+            sth = _expand_poly(np.zeros(0), theta[cuts[3]:], m)
+            return phi, sphi, th, sth
+
+        def residuals(theta):
+            phi, sphi, th, sth = polys(theta)
+            x = w - design @ theta[:k0] if k0 else w
+            return lfilter(np.convolve(phi, sphi), np.convolve(th, sth), x)[ncond:]
+
+        def jacobian(theta):
+            # e = A(B) x / M(B) with A = phi(B) Phi(B^m), M = theta(B) Theta(B^m): every derivative is
+            # another filter of x or e, shifted by the lag of the parameter.
+            phi, sphi, th, sth = polys(theta)
+            a, ma = np.convolve(phi, sphi), np.convolve(th, sth)
+            x = w - design @ theta[:k0] if k0 else w
+            e = lfilter(a, ma, x)
+            cols = []
+            if k0:
+                cols.append(-lfilter(a, ma, design, axis=0))
+            for base, lag, count in ((lfilter(sphi, ma, x), 1, p), (lfilter(sth, ma, e), 1, q),
+                                     (lfilter(phi, ma, x), m, P), (lfilter(th, ma, e), m, Q)):
+                for j in range(1, count + 1):
+                    shifted = np.zeros(len(base))
+                    shifted[j * lag:] = base[: len(base) - j * lag]
+                    cols.append(-shifted[:, None])
+            return np.hstack(cols)[ncond:]
+
+        x0 = np.concatenate([beta0, np.zeros(n_arma)])
+        with np.errstate(all="ignore"):
+            if n_arma == 0:  # plain least squares
+                theta = x0
+            else:
+                theta = least_squares(residuals, x0, jac=jacobian, method="lm", x_scale="jac").x
+            resid = residuals(theta)
+        ssq = float(resid @ resid)
+        if not np.isfinite(ssq):
+            return np.inf, None
+        ar = _expand_poly(-theta[cuts[0]:cuts[1]], -theta[cuts[2]:cuts[3]], m)
+        ma = _expand_poly(theta[cuts[1]:cuts[2]], theta[cuts[3]:], m)
+        if _min_root(ar) < 1.01 or _min_root(ma) < 1.01:  # auto.arima's unit-root guard
+            return np.inf, None
+        n_star = len(w)
+        sigma2 = max(ssq / nu, np.finfo(float).tiny)
+        loglik = -0.5 * n_star * (np.log(2 * np.pi * sigma2) + 1.0)
+        return _information_criteria(loglik, n_params, n_star)[criterion], theta
+
+
+def _trend_for(d: int, D: int, constant: bool) -> str:
+    if not constant:
+        return "n"
+    return "c" if d + D == 0 else "t"
+
+
+def _to_statsmodels_params(theta: np.ndarray, d: int, D: int, m: int, constant: bool) -> np.ndarray:
+    """CSS parameters -> start parameters of statsmodels' ARIMA (regression with ARIMA errors).
+
+    The CSS constant is the mean of the differenced series; statsmodels' trend ``"t"`` is the slope of a
+    linear trend in levels, so a seasonal difference (lag m) turns the slope into ``m`` times it.
+    """
+    theta = theta.copy()
+    if constant and d + D == 1:
+        theta[0] /= m if D == 1 else 1
+    return theta
+
+
+def _model_label(order, seasonal, m, constant) -> str:
+    p, d, q = order
+    text = f"ARIMA({p},{d},{q})"
+    if m > 1 and any(seasonal):
+        text += f"({seasonal[0]},{seasonal[1]},{seasonal[2]})[{m}]"
+    if constant:
+        text += " with non-zero mean" if d + seasonal[1] == 0 else " with drift"
+    return text
+
+
+def _ml_fit(y, X, order, seasonal, m, constant, start=None):
+    """Exact maximum likelihood fit; returns ``(statsmodels results of the model in levels, converged)``.
+
+    The likelihood is maximised for the ARMA model of the differenced, standardised series (a smaller state
+    than the integrated model and a well-scaled constant, so the optimiser needs fewer and cheaper steps);
+    the exact likelihood of the differenced data is the diffuse likelihood of the levels, so filtering the
+    levels model with those parameters gives the same fit, and it forecasts and applies in levels.
+    ``start`` are CSS parameters (differenced space, original units).
+    """
+    from statsmodels.tsa.arima.model import ARIMA
+
+    p, d, q = order
+    P, D, Q = seasonal
+    w = _difference(y, d, D, m)
+    Xw = None if X is None else _difference(X, d, D, m)
+    scale = float(np.std(w)) or 1.0
+    k0 = int(constant) + (0 if X is None else X.shape[1])
+    if start is not None:
+        start = start.copy()
+        start[:k0] /= scale
+    arma = ARIMA(w / scale, exog=Xw, order=(p, 0, q), seasonal_order=(P, 0, Q, m) if m > 1 else (0, 0, 0, 0),
+                 trend="c" if constant else "n", concentrate_scale=True)
+    if arma.k_params == 0:  # white noise after differencing: nothing to estimate
+        params, converged = np.zeros(0), True
+    else:
+        fitted = arma.fit(start_params=start, cov_type="none", method_kwargs={"maxiter": 100})
+        params = np.asarray(fitted.params, dtype=np.float64).copy()
+        converged = bool(fitted.mle_retvals.get("converged", True))
+    params[:k0] *= scale
+    levels = ARIMA(y, exog=X, order=order, seasonal_order=(*seasonal, m) if m > 1 else (0, 0, 0, 0),
+                   trend=_trend_for(d, D, constant), concentrate_scale=True)
+    result = levels.filter(_to_statsmodels_params(params, d, D, m, constant), cov_type="none")
+    if not np.isfinite(result.llf):
+        raise RuntimeError(f"the likelihood of {_model_label(order, seasonal, m, constant)} is not finite")
+    return result, converged
+
+
+def _search_bounds(spec: _ArimaSpec, m: int, n: int):
+    """Largest p, q, P, Q of the search, capped for short series as auto.arima does."""
+    max_p = min(spec.max_p, n // 3)
+    max_q = min(spec.max_q, n // 3)
+    max_P = min(spec.max_P, n // 3 // m) if m > 1 else 0
+    max_Q = min(spec.max_Q, n // 3 // m) if m > 1 else 0
+    return max_p, max_q, max_P, max_Q
+
+
+def _stepwise(evaluate, bounds, constant: bool, toggle: bool) -> None:
+    """Hyndman & Khandakar (2008) stepwise search; ``evaluate`` caches and records every model.
+
+    Candidates are ``(p, q, P, Q, constant)``; ``toggle`` allows moves that add or drop the constant.
+    """
+    max_p, max_q, max_P, max_Q = bounds
+    starts = [(min(2, max_p), min(2, max_q), min(1, max_P), min(1, max_Q), constant), (0, 0, 0, 0, constant),
+              (min(1, max_p), 0, min(1, max_P), 0, constant), (0, min(1, max_q), 0, min(1, max_Q), constant)]
+    if toggle and constant:
+        starts.append((0, 0, 0, 0, False))
+    best = min(starts, key=evaluate)  # evaluates every start (in order), keeps the first best
+    best_ic = evaluate(best)
+    moves = [(0, 0, -1, 0), (0, 0, 0, -1), (0, 0, 1, 0), (0, 0, 0, 1), (0, 0, -1, -1), (0, 0, -1, 1),
+             (0, 0, 1, -1), (0, 0, 1, 1), (-1, 0, 0, 0), (0, -1, 0, 0), (1, 0, 0, 0), (0, 1, 0, 0),
+             (-1, -1, 0, 0), (-1, 1, 0, 0), (1, -1, 0, 0), (1, 1, 0, 0)]
+    improved = True
+    while improved and evaluate.count < _MAX_STEPWISE_MODELS:
+        improved = False
+        p, q, P, Q, c = best
+        neighbours = [(p + a, q + b, P + e, Q + f, c) for a, b, e, f in moves]
+        if toggle:
+            neighbours.append((p, q, P, Q, not c))
+        for cand in neighbours:
+            if not (0 <= cand[0] <= max_p and 0 <= cand[1] <= max_q and 0 <= cand[2] <= max_P
+                    and 0 <= cand[3] <= max_Q):
+                continue
+            ic = evaluate(cand)
+            if ic < best_ic:
+                best, best_ic, improved = cand, ic, True
+                break
+
+
+def _exhaustive(evaluate, bounds, constant: bool, toggle: bool, max_order: int) -> None:
+    """Every model with ``p + q + P + Q <= max_order`` (auto.arima's ``stepwise=FALSE``)."""
+    max_p, max_q, max_P, max_Q = bounds
+    constants = (True, False) if toggle else (constant,)
+    for p in range(max_p + 1):
+        for q in range(max_q + 1):
+            for P in range(max_P + 1):
+                for Q in range(max_Q + 1):
+                    if p + q + P + Q <= max_order:
+                        for c in constants:
+                            evaluate((p, q, P, Q, c))
+
+
+class _Evaluator:
+    """Fits a candidate once (cached by order) and remembers its criterion."""
+
+    def __init__(self, fit):
+        self.fit = fit
+        self.cache: dict[tuple, tuple[float, object]] = {}
+
+    @property
+    def count(self) -> int:
+        return len(self.cache)
+
+    def __call__(self, cand) -> float:
+        if cand not in self.cache:
+            try:
+                self.cache[cand] = self.fit(cand)
+            except Exception:  # a candidate that cannot be fitted is simply not chosen
+                self.cache[cand] = (np.inf, None)
+        return self.cache[cand][0]
+
+    def ranked(self):
+        """Finite candidates, best first: ``[(ic, cand, payload), ...]``."""
+        return sorted(((v[0], k, v[1]) for k, v in self.cache.items() if np.isfinite(v[0])),
+                      key=lambda item: item[0])
+
+
+def _arima_fit_one(y: np.ndarray, X: np.ndarray | None, spec: _ArimaSpec, notes: list[str]):
+    n = len(y)
+    m, status = spec.m, "ok"
+    if m > 1 and n < 2 * m + 1:
+        notes.append(f"series has {n} observations, fewer than the {2 * m + 1} a seasonal model with "
+                     f"season_length={m} needs; fitted a non-seasonal model")
+        m, status = 1, "reduced"
+    if spec.order is not None:
+        return _arima_fixed(y, X, spec, m, status, notes)
+    return _arima_auto(y, X, spec, m, status, notes)
+
+
+def _css_start(y, X, order, seasonal, m, constant):
+    """CSS estimates of a model, the start of its likelihood fit (None when CSS fails)."""
+    p, d, q = order
+    P, D, Q = seasonal
+    try:
+        css = _CSS(_difference(y, d, D, m), None if X is None else _difference(X, d, D, m), m)
+        return css.fit(p, q, P, Q, constant, "aic")[1]
+    except Exception:
+        return None
+
+
+def _info(order, seasonal, m, constant, result, criterion, n_fits) -> dict:
+    return {"model": _model_label(order, seasonal, m, constant), "order": tuple(order),
+            "seasonal_order": (*seasonal, m) if m > 1 else (0, 0, 0, 0), "constant": bool(constant),
+            "ic": float(getattr(result, criterion)), "n_fits": n_fits}
+
+
+def _arima_fixed(y, X, spec, m, status, notes):
+    order = spec.order
+    seasonal = spec.seasonal_order if (spec.seasonal_order is not None and m > 1) else (0, 0, 0)
+    d, D = order[1], seasonal[1]
+    constant = spec.include_constant if spec.include_constant is not None else d + D == 0
+    if constant and d + D > 1:
+        raise ValueError(f"include_constant=True needs d + D <= 1 (a constant with {d + D} differences is "
+                         "a polynomial trend); set include_constant=False")
+    result, converged = _ml_fit(y, X, order, seasonal, m, constant, _css_start(y, X, order, seasonal, m, constant))
+    if not converged:
+        notes.append("the maximum likelihood fit did not converge; kept the best parameters found")
+    return "model", result, _info(order, seasonal, m, constant, result, spec.criterion, 1), status
+
+
+def _arima_auto(y, X, spec, m, status, notes):
+    n = len(y)
+    # Unit-root tests run on the regression residuals when there are exogenous columns (as auto.arima does).
+    if X is None:
+        base = y
+    else:
+        design = np.column_stack([np.ones(n), X])
+        base = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    D = 0 if m == 1 else (spec.D if spec.D is not None else _choose_D(base, m, spec.max_D))
+    d = spec.d if spec.d is not None else _choose_d(_difference(base, 0, D, m), spec.max_d)
+    if spec.include_constant is None:
+        constant, toggle = d + D <= 1, d + D <= 1
+    else:
+        constant, toggle = spec.include_constant, False
+        if constant and d + D > 1:
+            raise ValueError(f"include_constant=True needs d + D <= 1, the search chose d={d}, D={D}; "
+                             "set include_constant=None or fix d=/D=")
+    w = _difference(y, d, D, m)
+    Xw = None if X is None else _difference(X, d, D, m)
+    if len(w) < 3:
+        raise ValueError(f"{n} observations leave {len(w)} after differencing (d={d}, D={D}, m={m})")
+    bounds = _search_bounds(spec, m, n)
+    # Every candidate's CSS criterion is computed on the same residuals (those after the largest AR lag of the
+    # search): with each model's own lags, models with seasonal AR terms would drop the badly predicted first
+    # season and win unfairly against seasonal MA models.
+    css = _CSS(w, Xw, m, ncond=bounds[0] + bounds[2] * m)
+
+    if spec.approximation:
+        def fit(cand):
+            p, q, P, Q, c = cand
+            return css.fit(p, q, P, Q, c, spec.criterion)
+    else:
+        def fit(cand):
+            p, q, P, Q, c = cand
+            start = _css_start(y, X, (p, d, q), (P, D, Q), m, c)
+            result, converged = _ml_fit(y, X, (p, d, q), (P, D, Q), m, c, start)
+            return float(getattr(result, spec.criterion)), (result, converged)
+
+    evaluate = _Evaluator(fit)
+    if spec.stepwise:
+        _stepwise(evaluate, bounds, constant, toggle)
+    else:
+        _exhaustive(evaluate, bounds, constant, toggle, spec.max_order)
+    ranked = evaluate.ranked()
+    if not ranked:
+        raise ValueError("no candidate ARIMA model could be estimated")
+
+    # The winner is refitted by exact likelihood; when that fails or does not converge, the next ones are tried.
+    kept = unconverged = None
+    for rank, (_, (p, q, P, Q, c), payload) in enumerate(ranked[:_MAX_EXACT_TRIES]):
+        label = _model_label((p, d, q), (P, D, Q), m, c)
+        if spec.approximation:
+            try:
+                result, converged = _ml_fit(y, X, (p, d, q), (P, D, Q), m, c, payload)
+            except Exception as err:
+                notes.append(f"{label} failed its maximum likelihood fit ({type(err).__name__}: {err})")
+                continue
+        else:
+            result, converged = payload
+        if converged:
+            kept = (rank, p, q, P, Q, c, result)
+            break
+        notes.append(f"the maximum likelihood fit of {label} did not converge")
+        if unconverged is None:
+            unconverged = (rank, p, q, P, Q, c, result)
+    if kept is None:
+        if unconverged is None:
+            raise ValueError("the best candidate models all failed their maximum likelihood fit")
+        kept = unconverged
+        notes.append("kept its best parameters")
+    rank, p, q, P, Q, c, result = kept
+    if rank > 0:
+        status = "reduced"
+        notes.append(f"used the order ranked {rank + 1} by the search")
+    return "model", result, _info((p, d, q), (P, D, Q), m, c, result, spec.criterion, evaluate.count), status
+
+
+def _check_order(value, name: str, sizes: tuple[int, ...]):
+    ok = (isinstance(value, tuple | list) and len(value) in sizes
+          and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0 for v in value))
+    if not ok:
+        want = " or ".join(str(s) for s in sizes)
+        raise ValueError(f"{name} must be a tuple of {want} non-negative integers, got {value!r}")
+    return tuple(int(v) for v in value)
+
+
+def _check_nonneg_int(value, name: str, *, allow_none: bool = False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer{' or None' if allow_none else ''}, got {value!r}")
+    return int(value)
+
+
+class ARIMAForecaster(_PerSeriesForecaster):
+    """Seasonal ARIMA per series on statsmodels, with automatic order selection (Hyndman & Khandakar 2008).
+
+    With ``order=None`` each series gets its own model, chosen the way R's ``forecast::auto.arima`` does:
+
+    1. ``D`` (seasonal differences) from the STL seasonal strength (difference when > 0.64), then
+       ``d`` from repeated KPSS tests at 5%; with exogenous columns the tests run on the regression residuals.
+    2. A stepwise search over ``(p, q, P, Q)`` and the constant (a mean when ``d + D = 0``, a drift when
+       ``d + D = 1``) from the four usual starting models, moving one order by +-1 at a time while the
+       information criterion improves; every order is fitted once (cached). ``stepwise=False`` tries every
+       model with ``p + q + P + Q <= max_order`` instead. Models with an AR or MA root within 1.01 of the unit
+       circle are rejected.
+    3. With ``approximation=True`` (the default) the search ranks models by fast conditional-sum-of-squares
+       (CSS) fits, all scored on the same residuals (those after the largest AR lag the search allows), and
+       only the winner is fitted by exact maximum likelihood (statsmodels' state-space ``ARIMA``), started
+       from its CSS estimates. If that fit fails or does not converge, the next-ranked order is
+       used (status ``"reduced"``). ``approximation=False`` fits every candidate by exact likelihood
+       (slower, as ``pmdarima.auto_arima``).
+
+    A fixed ``order=(p, d, q)`` (with optional ``seasonal_order=(P, D, Q)`` or ``(P, D, Q, m)``) skips the
+    search. Forecasts and intervals come from the fitted statsmodels model (``get_forecast(...).conf_int``).
+
+    Every statsmodels warning is recorded, not printed: ``fit_report_`` has one row per series with
+    ``status`` ("ok"; "reduced": a constant series got a mean model, a series too short for the seasonal
+    model got a non-seasonal one, or a lower-ranked order was used; "fallback": the fit failed and the
+    series is forecast by seasonal naive), ``n_warnings`` and ``message``. ``fitted_orders_`` shows the
+    model chosen for each series (order, seasonal order, constant, criterion value, number of fits), and
+    ``models_[i].result`` holds the statsmodels results of series ``i``.
+
+    Forecasting from fresh history (``predict(df=...)``): a series seen in ``fit`` keeps its fitted orders
+    and parameters, re-applied to the new data (statsmodels ``results.apply``, no refit); an unseen series is
+    fitted from scratch with these settings (the automatic search when ``order=None``). Mean-model and
+    fallback series use the mean / seasonal naive of the new history.
+
+    Parameters
+    ----------
+    order : (p, d, q), optional
+        A fixed order for every series; None searches.
+    seasonal_order : (P, D, Q) or (P, D, Q, m), optional
+        The seasonal part of a fixed order (only with ``order``); ``m`` must agree with ``season_length``.
+    season_length : int, optional
+        The seasonal period m; None uses the frequency's usual period (12 for monthly data...). 1 turns
+        seasonality off. Series shorter than ``2 m + 1`` get a non-seasonal model (reported).
+    information_criterion : {"aicc", "aic", "bic"}
+        What the search minimises.
+    max_p, max_q, max_P, max_Q, max_d, max_D : int
+        Bounds of the search (as auto.arima; p and q are also capped at n / 3, P and Q at n / (3 m)).
+    d, D : int, optional
+        Fix the number of differences instead of testing for it.
+    stepwise : bool
+        The stepwise search (fast) or every model up to ``max_order`` (thorough).
+    max_order : int
+        The largest ``p + q + P + Q`` of the non-stepwise search.
+    include_constant : bool, optional
+        None lets the search decide (a fixed order includes a mean only when ``d + D = 0``); True/False
+        forces it (only possible when ``d + D <= 1``).
+    approximation : bool
+        Search with conditional-sum-of-squares fits, then fit the winner by exact likelihood.
+    exog : None, "all" or list of str
+        Covariate columns of the data used as regressors (regression with ARIMA errors); their future
+        values must be passed to ``predict`` as ``X_future``. Other columns are ignored.
+    n_jobs : int
+        Series fitted in parallel (joblib processes); -1 uses every core.
+
+    Example
+    -------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> e = rng.normal(size=121)
+    >>> y = 10 + e[1:] + 0.8 * e[:-1]  # an MA(1) process around 10
+    >>> s = pd.Series(y, index=pd.date_range("2015-01-01", periods=120, freq="MS"), name="ma1")
+    >>> model = ARIMAForecaster(season_length=1).fit(s)
+    >>> model.fitted_orders_.loc[0, "model"]
+    'ARIMA(0,0,1) with non-zero mean'
+    >>> model.predict(horizon=2, level=[95]).columns.tolist()
+    ['unique_id', 'ds', 'y_pred', 'y_pred_lo_95', 'y_pred_hi_95']
+    >>> model.fit_report_.loc[0, "status"]
+    'ok'
+    """
+
+    _table_attr = "fitted_orders_"
+    _table_columns = ("model", "order", "seasonal_order", "constant", "ic", "n_fits")
+    _fit_one = staticmethod(_arima_fit_one)
+
+    def __init__(
+        self,
+        order: tuple[int, int, int] | None = None,
+        seasonal_order: tuple[int, ...] | None = None,
+        season_length: int | None = None,
+        information_criterion: str = "aicc",
+        max_p: int = 5,
+        max_q: int = 5,
+        max_P: int = 2,
+        max_Q: int = 2,
+        max_d: int = 2,
+        max_D: int = 1,
+        d: int | None = None,
+        D: int | None = None,
+        stepwise: bool = True,
+        max_order: int = 5,
+        include_constant: bool | None = None,
+        approximation: bool = True,
+        exog: str | list[str] | None = None,
+        n_jobs: int = 1,
+    ):
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.season_length = season_length
+        self.information_criterion = information_criterion
+        self.max_p = max_p
+        self.max_q = max_q
+        self.max_P = max_P
+        self.max_Q = max_Q
+        self.max_d = max_d
+        self.max_D = max_D
+        self.d = d
+        self.D = D
+        self.stepwise = stepwise
+        self.max_order = max_order
+        self.include_constant = include_constant
+        self.approximation = approximation
+        self.exog = exog
+        self.n_jobs = n_jobs
+
+    def _make_spec(self, panel: Panel) -> _ArimaSpec:
+        criterion = _check_criterion(self.information_criterion)
+        m = check_positive_int(self.season_length, "season_length", allow_none=True)
+        order = None if self.order is None else _check_order(self.order, "order", (3,))
+        seasonal = None
+        if self.seasonal_order is not None:
+            if order is None:
+                raise ValueError("seasonal_order is only used with a fixed order=; to constrain the search use "
+                                 "max_P=, max_Q= and D=")
+            seasonal = _check_order(self.seasonal_order, "seasonal_order", (3, 4))
+            if len(seasonal) == 4:
+                if seasonal[3] < 1:
+                    raise ValueError(f"the period of seasonal_order must be a positive integer, got {seasonal[3]}")
+                if m is not None and m != seasonal[3]:
+                    raise ValueError(f"seasonal_order has period {seasonal[3]} but season_length={m}; give one")
+                m = seasonal[3]
+                seasonal = seasonal[:3]
+        if m is None:
+            m = season_length_for(panel.freq)
+        if self.include_constant not in (None, True, False):
+            raise ValueError(f"include_constant must be None, True or False, got {self.include_constant!r}")
+        ints = {name: _check_nonneg_int(getattr(self, name), name)
+                for name in ("max_p", "max_q", "max_P", "max_Q", "max_d", "max_D", "max_order")}
+        return _ArimaSpec(
+            order=order, seasonal_order=seasonal, m=m,
+            d=_check_nonneg_int(self.d, "d", allow_none=True), D=_check_nonneg_int(self.D, "D", allow_none=True),
+            stepwise=bool(self.stepwise), criterion=criterion, include_constant=self.include_constant,
+            approximation=bool(self.approximation), **ints)
+
+    def _exog_names(self, panel: Panel) -> tuple[str, ...]:
+        if self.exog is None:
+            return ()
+        if isinstance(self.exog, str):
+            if self.exog != "all":
+                raise ValueError(f"exog must be None, 'all' or a list of covariate names, got {self.exog!r}")
+            return tuple(panel.covariate_names)
+        names = tuple(self.exog)
+        missing = [n for n in names if n not in panel.covariate_names]
+        if missing:
+            raise DataError(f"exog names {missing} are not columns of the data; its covariates are "
+                            f"{list(panel.covariate_names)}")
+        return names
+
+    @staticmethod
+    def _forecast_model(result, horizon, x_future, levels):
+        forecast = result.get_forecast(steps=horizon, exog=x_future)
+        out = {"y_pred": np.asarray(forecast.predicted_mean, dtype=np.float64)}
+        for lv in levels or []:
+            bounds = np.asarray(forecast.conf_int(alpha=1 - lv / 100.0), dtype=np.float64)
+            out[f"y_pred_lo_{lv:g}"] = bounds[:, 0]
+            out[f"y_pred_hi_{lv:g}"] = bounds[:, 1]
+        return out
+
+    @staticmethod
+    def _apply_model(result, y, X):
+        return result.apply(y, exog=X)
