@@ -153,7 +153,16 @@ def read_model_config(path: str | os.PathLike) -> dict:
 
 
 def read_model_folder(path: str | os.PathLike) -> tuple[dict, dict]:
-    """Read ``(config, tensors)`` from a model folder, checking the format version and the checksum."""
+    """Read ``(config, tensors)`` from a model folder, checking the format version and the checksum.
+
+    Example
+    -------
+    >>> import tempfile, pathlib, torch
+    >>> p = write_model_folder(pathlib.Path(tempfile.mkdtemp()) / "m", {"kind": "demo"}, {"w": torch.zeros(1)})
+    >>> config, tensors = read_model_folder(p)
+    >>> config["format_version"] == FORMAT_VERSION, tensors["w"].tolist()
+    (True, [0.0])
+    """
     import torch
 
     path = Path(path)

@@ -32,6 +32,15 @@ class WindowDataModule(pl.LightningDataModule):
 
     ``data``: ``[total, F]`` float32, channel 0 the (scaled) target; ``train_starts`` / ``val_starts``: the
     row where each window's input begins. Only the indices go through the DataLoader (no worker processes).
+
+    Example
+    -------
+    >>> dm = WindowDataModule(torch.arange(20.0).view(10, 2), torch.tensor([0, 3]), None, window=3, horizon=2,
+    ...                       known_idx=[], batch_size=2, seed=0)
+    >>> batch = next(iter(dm.train_dataloader()))
+    >>> past, future_known, target = dm.on_after_batch_transfer(batch, 0)
+    >>> tuple(past.shape), tuple(target.shape)
+    ((2, 3, 2), (2, 2))
     """
 
     def __init__(self, data: torch.Tensor, train_starts: torch.Tensor, val_starts: torch.Tensor | None,

@@ -27,7 +27,7 @@ class ForecastModule(pl.LightningModule):
     -------
     >>> net = ForecastNet("gru", "direct", 1, [], 4, 1, 0.0, 2, 1, window_norm=False)
     >>> module = ForecastModule(net, loss="mse", quantiles=None, learning_rate=1e-3)
-    >>> round(float(module.batch_loss((torch.zeros(3, 5, 1), torch.zeros(3, 2, 0), torch.zeros(3, 2)))), 1) >= 0
+    >>> float(module.batch_loss((torch.zeros(3, 5, 1), torch.zeros(3, 2, 0), torch.zeros(3, 2))).detach()) >= 0
     True
     """
 
