@@ -1,4 +1,5 @@
-"""Suite-wide settings: tiny models train fastest on one CPU thread, and plots never need a screen."""
+"""Suite-wide settings: tiny models train fastest on one CPU thread (a second one only adds synchronisation,
+and on a loaded 2-core machine oversubscription makes each optimiser step ~20x slower); plots need no screen."""
 
 import os
 

@@ -22,17 +22,6 @@ from tsrnn.errors import DataError, IncompatibleModelError, NotFittedError, Trai
 from tsrnn.forecasters.checks import check_forecaster
 from tsrnn.forecasters.rnn import RNNForecaster
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny tensors: a second intra-op thread only adds synchronisation, and on a loaded 2-core machine
-    # oversubscription makes each optimiser step ~20x slower.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 TINY = dict(hidden_size=4, window=6, horizon=3, max_steps=3, batch_size=16, progress=False, random_state=0)
 
 

@@ -9,16 +9,6 @@ from torch import nn
 from tsrnn.nn.cells import ElmanRNN
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny tensors: a second intra-op thread only adds synchronisation, and on a loaded 2-core machine
-    # oversubscription makes each optimiser step ~20x slower.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _pair(num_layers: int, input_size: int = 3, hidden_size: int = 5):
     torch.manual_seed(0)
     ours = ElmanRNN(input_size, hidden_size, num_layers).double()

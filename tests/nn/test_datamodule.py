@@ -10,16 +10,6 @@ from tsrnn.nn.datamodule import WindowDataModule, gather_batch
 from tsrnn.windows import gather, window_origins
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny tensors: a second intra-op thread only adds synchronisation, and on a loaded 2-core machine
-    # oversubscription makes each optimiser step ~20x slower.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _panel_array(lengths=(9, 6, 7), n_features=3):
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     # Each value encodes (row, feature) so any misplaced element shows.

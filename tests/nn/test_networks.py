@@ -8,17 +8,6 @@ import torch
 from tsrnn.nn.losses import forecast_loss
 from tsrnn.nn.networks import CELLS, STRATEGIES, ForecastNet, make_rnn
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny tensors: a second intra-op thread only adds synchronisation, and on a loaded 2-core machine
-    # oversubscription makes each optimiser step ~20x slower.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 B, W, H = 3, 6, 4
 
 
