@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_rnn import markdown_table, write_section  # noqa: E402
+from _results import markdown_table, write_section  # noqa: E402
 
 from tsrnn import (  # noqa: E402
     ARIMAForecaster,

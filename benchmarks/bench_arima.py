@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import sys
 import time
 import warnings
@@ -32,7 +31,8 @@ from tsrnn.forecasters.naive import SeasonalNaiveForecaster
 
 M, TRAIN, HORIZON, N_WINDOWS = 12, 120, 12, 20
 HEADING = "## ARIMA / ETS (issue 4)"
-RESULTS = Path(__file__).with_name("RESULTS.md")
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import RESULTS, write_section  # noqa: E402
 
 
 def windows() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -158,11 +158,7 @@ def write_results(table: pd.DataFrame, notes: list[str]) -> None:
             line += f" {row['pmdarima_time / time']:.1f}x |"
         lines.append(line)
     lines += [""] + [f"- {note}" for note in notes] + ([""] if notes else [])
-    section = "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text.rstrip("\n") + "\n")
+    write_section(HEADING, "\n".join(lines[2:]))
     print(f"updated {RESULTS}")
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -23,21 +22,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import RESULTS, write_section  # noqa: E402
+
 SECTION = "## Backtest fast path (issue 5)"
 WINDOW, HORIZON, HIDDEN = 64, 16, 64
-
-
-def write_section(title: str, body: str) -> None:
-    """Replace (or append) this script's ``## `` section of RESULTS.md, leaving the others as they are."""
-    text = RESULTS.read_text() if RESULTS.exists() else (
-        "# Benchmark results\n\nEvery figure below was measured by the command shown with it.\n")
-    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    block = f"{title}\n\n{body.strip()}\n\n"
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block
-    tmp = RESULTS.with_name(f".{RESULTS.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, RESULTS)
 
 
 def series(length: int) -> pd.Series:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import statistics
 import subprocess
 import sys
@@ -21,29 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import markdown_table, write_section  # noqa: E402, F401
+
 SECTION = "## RNNForecaster (issue 3)"
-
-
-def write_section(title: str, body: str) -> None:
-    """Replace (or append) one ``## `` section of RESULTS.md, atomically."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nEvery figure below was measured by the command shown with it.\n"
-    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    block = f"{title}\n\n{body.strip()}\n\n"
-    text = pattern.sub(block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block
-    tmp = RESULTS.with_suffix(".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, RESULTS)
-
-
-def markdown_table(frame: pd.DataFrame, index: bool = True) -> str:
-    """A DataFrame as a GitHub markdown table (without the optional tabulate dependency)."""
-    frame = frame.reset_index() if index else frame
-    def cell(v):
-        return f"{v:.3f}" if isinstance(v, float | np.floating) else str(v)
-    rows = [" | ".join(map(str, frame.columns)), " | ".join("---" for _ in frame.columns)]
-    rows += [" | ".join(cell(v) for v in row) for row in frame.itertuples(index=False)]
-    return "\n".join(f"| {r} |" for r in rows)
 
 
 def synthetic_frame(n_series: int, length: int, seed: int = 0) -> pd.DataFrame:
