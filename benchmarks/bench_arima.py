@@ -157,7 +157,10 @@ def write_results(table: pd.DataFrame, notes: list[str]) -> None:
         if "pmdarima_time / time" in table:
             line += f" {row['pmdarima_time / time']:.1f}x |"
         lines.append(line)
-    lines += [""] + [f"- {note}" for note in notes] + ([""] if notes else [])
+    notes = [*notes, "pmdarima and statsforecast are not tsrnn dependencies, installed only to measure them; "
+             "statsforecast 2.x requires pandas < 3, so it runs in a virtual environment that adds it and pandas 2.x "
+             "to the global packages (hence the interpreter path above)"]
+    lines += [""] + [f"- {note}" for note in notes] + [""]
     write_section(HEADING, "\n".join(lines[2:]))
     print(f"updated {RESULTS}")
 
