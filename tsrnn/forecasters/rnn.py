@@ -307,11 +307,12 @@ class RNNForecaster(BaseForecaster):
                 f"strategy='recursive' feeds its own predictions back, so it cannot use past covariates "
                 f"{[panel.covariate_names[i] for i in past]}: list them in future_covariates if they are known "
                 "ahead, drop them from the frame, or use strategy='direct' or 'seq2seq'")
-        loc, scale, cov_loc, cov_scale = self._series_stats(panel)
+        n_val = self._validation_steps(lengths)
+        # Scalers see only the training part: the validation tail that picks the weights stays unseen.
+        loc, scale, cov_loc, cov_scale = self._series_stats(panel, limit=panel.lengths - n_val)
         self.stats_ = {"loc": loc, "scale": scale, "cov_loc": cov_loc, "cov_scale": cov_scale}
         data, offsets, known_idx, _, names, _ = self._features(panel)
 
-        n_val = self._validation_steps(lengths)
         s, t = window_origins(lengths, window, horizon, last=lengths - horizon - n_val)
         if len(s) == 0:
             raise ValueError(f"no training window is left after holding out {n_val.max()} validation steps; "
