@@ -38,12 +38,12 @@ from tsrnn import (  # noqa: E402
 CELLS = ("lstm", "gru", "rnn", "elman")
 
 
-def sales_board(name: str, seed: int) -> pd.DataFrame:
+def sales_board(name: str, seed: int, cells=CELLS) -> pd.DataFrame:
     info = dataset_info(name)
     m = info["season_length"]
     df = load_dataset(name)[["unique_id", "ds", "y"]]
     models = {"snaive": SeasonalNaiveForecaster(), "arima": ARIMAForecaster(), "ets": ETSForecaster()}
-    models.update({f"rnn-{c}": RNNForecaster(cell=c, horizon=m, progress=False, random_state=seed) for c in CELLS})
+    models.update({f"rnn-{c}": RNNForecaster(cell=c, horizon=m, progress=False, random_state=seed) for c in cells})
     # Three origins one season apart where the data allow; shorter data (shampoo: 36 months) step back less,
     # keeping at least 18 training points at the first origin.
     shortest = int(df.groupby("unique_id").size().min())
@@ -54,7 +54,7 @@ def sales_board(name: str, seed: int) -> pd.DataFrame:
     return cmp.leaderboard
 
 
-def stock_board(name: str, seed: int) -> pd.DataFrame:
+def stock_board(name: str, seed: int, cells=CELLS) -> pd.DataFrame:
     df = load_dataset(name)[["unique_id", "ds", "y"]].copy()
     df["y"] = np.log(df["y"])
     # 50 origins 5 days apart need a year of data before the first one: FB (listed 2012) has less.
@@ -65,7 +65,7 @@ def stock_board(name: str, seed: int) -> pd.DataFrame:
         df = df[sizes >= 500]
     models = {"naive (random walk)": NaiveForecaster(), "arima": ARIMAForecaster(season_length=1),
               "ets": ETSForecaster(season_length=1)}
-    models.update({f"rnn-{c}": RNNForecaster(cell=c, horizon=5, progress=False, random_state=seed) for c in CELLS})
+    models.update({f"rnn-{c}": RNNForecaster(cell=c, horizon=5, progress=False, random_state=seed) for c in cells})
     cmp = compare(models, df, horizon=5, folds=50, step=5, refit=False, progress=False, season_length=1)
     return cmp.leaderboard
 
@@ -75,6 +75,7 @@ def main(argv=None) -> None:
     parser.add_argument("--sales", default="all", help="comma-separated sales datasets, 'all' or 'none'")
     parser.add_argument("--stocks", default="all", help="comma-separated stock datasets, 'all' or 'none'")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cells", default=",".join(CELLS), help="comma-separated RNN cells to run")
     parser.add_argument("--no-write", action="store_true", help="print only; do not touch RESULTS.md")
     parser.add_argument("--title", default="Accuracy leaderboards (issue 5)", help="RESULTS.md section title")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 avoids oversubscription)")
@@ -95,7 +96,7 @@ def main(argv=None) -> None:
                                  ("stock", pick(args.stocks, "stock"), stock_board)):
         for name in names:
             t0 = time.perf_counter()
-            table = board(name, args.seed)
+            table = board(name, args.seed, args.cells.split(","))
             print(f"== {name} ({time.perf_counter() - t0:.0f} s)\n{table.round(3).to_string()}\n", flush=True)
             cols = [c for c in ("MASE", "RMSSE", "sMAPE", "MAE", "fit_time_s", "n_errors") if c in table.columns]
             lines += [f"### {name} ({domain})", "", markdown_table(table[cols]), ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import optuna
@@ -193,6 +194,12 @@ def test_tune_records_trials_in_sqlite_and_resumes(capsys, tmp_path):
     study = optuna.load_study(study_name="air", storage=storage)
     assert [t.number for t in study.trials] == [0, 1, 2]
     assert study.trials[0].user_attrs.get("baseline") is True  # the first run's baseline, not repeated
+    # Resuming with another horizon would mix scores that cannot be compared: refused, naming the difference.
+    changed = [a if a != 6 else 3 for a in common]
+    code, _, err = run(capsys, *changed, "--trials", 4)
+    errors = [line for line in err.splitlines() if line.startswith("tsrnn: error: ")]
+    assert code == 2 and len(errors) == 1 and "horizon was 6, now 3" in errors[0]
+    assert len(optuna.load_study(study_name="air", storage=storage).trials) == 3
 
 
 def test_demo_fast_writes_one_report_with_both_leaderboards_and_plots(capsys, tmp_path):
@@ -232,6 +239,8 @@ def test_help_exits_zero_with_examples(capsys, command):
     (["backtest", "--dataset", "shampoo", "--models", "naive,prophet"], "prophet"),
     (["fit", "--dataset", "shampoo", "--model", "naive", "--out", "m"], "--horizon"),
     (["predict", "--model", "no_such_folder", "--out", "f.csv"], "not a tsrnn model folder"),
+    (["fit", "--dataset", "shampoo", "--model", "naive", "--horizon", "2", "--target-col", "sales", "--out", "m"],
+     "missing column(s) ['sales']"),
     (["backtest", "--dataset", "shampoo", "--models", "snaive", "--folds", "9"], "fold"),
 ])
 def test_bad_input_exits_2_with_one_line_and_no_traceback(capsys, tmp_path, monkeypatch, argv, needle):
@@ -242,6 +251,171 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(capsys, tmp_path, monk
     assert [line for line in lines if "error" in line] == lines[-1:]
     assert lines[-1].startswith("tsrnn: error: ") and needle in lines[-1]
     assert "Traceback" not in err
+
+
+SHAMPOO = ["--dataset", "shampoo"]
+FIT = ["fit", *SHAMPOO, "--model", "naive", "--horizon", "2"]
+BACKTEST = ["backtest", *SHAMPOO, "--models", "naive", "--horizon", "3"]
+TUNE = ["tune", *SHAMPOO, "--model", "snaive", "--horizon", "3", "--trials", "2"]
+# Bad invocations that must exit 2 with one line, before any model is fitted, and leave nothing behind.
+# {dir} is a fresh folder holding data.csv, binary.csv, empty.csv, folder.csv/, bad.toml and binary.toml.
+BAD_INVOCATIONS = [
+    (["fit", "--data", "missing.csv", "--model", "naive", "--horizon", "2", "--out", "m"], "missing.csv: no such file"),
+    (["fit", "--data", "folder.csv", "--model", "naive", "--horizon", "2", "--out", "m"], "is a folder"),
+    (["fit", "--data", "binary.csv", "--model", "naive", "--horizon", "2", "--out", "m"],
+     "--data binary.csv: cannot read it: 'utf-8' codec can't decode"),
+    (["fit", "--data", "empty.csv", "--model", "naive", "--horizon", "2", "--out", "m"],
+     "--data empty.csv: cannot read it"),
+    (["fit", "--data", "data.txt", "--model", "naive", "--horizon", "2", "--out", "m"], "expected a .csv or .parquet"),
+    ([*FIT, "--config", "bad.toml", "--out", "m"], "--config bad.toml is not valid TOML"),
+    ([*FIT, "--config", "binary.toml", "--out", "m"], "--config binary.toml is not valid TOML"),
+    ([*FIT, "--config", "missing.toml", "--out", "m"], "--config missing.toml: no such file"),
+    ([*FIT, "--param", "oops", "--out", "m"], "KEY=VALUE"),
+    ([*FIT, "--param", "colour=1", "--out", "m"], "unknown parameter(s) ['colour']"),
+    (["fit", *SHAMPOO, "--model", "transformer", "--horizon", "2", "--out", "m"], "invalid choice"),
+    (["fit", *SHAMPOO, "--model", "naive", "--horizon", "0", "--out", "m"], "expected a positive integer"),
+    (["fit", *SHAMPOO, "--model", "naive", "--horizon", "-3", "--out", "m"], "expected a positive integer"),
+    (["fit", *SHAMPOO, "--model", "naive", "--horizon", "1e3", "--out", "m"], "expected a positive integer"),
+    (["fit", *SHAMPOO, "--model", "naive", "--horizon", "99999999999999999999", "--out", "m"], "too large"),
+    ([*FIT, "--out", "data.csv/m"], "data.csv is a file, not a folder"),
+    ([*FIT, "--out", "/proc/m"], "cannot write in the folder /proc"),
+    (["fit", "--dataset", "nope", "--model", "naive", "--horizon", "2", "--out", "m"], "unknown dataset 'nope'"),
+    (["datasets", "show", "nope"], "unknown dataset 'nope'"),
+    ([*BACKTEST, "--report", "report.txt"], "--report report.txt: the file name must end in .html or .htm"),
+    ([*BACKTEST, "--report", "no_folder/report.html"], "no_folder does not exist"),
+    ([*BACKTEST, "--out", "board.xlsx"], ".csv or .parquet"),
+    ([*BACKTEST, "--report", "folder.csv"], ".html or .htm"),
+    (["backtest", "--data", "data.csv", "--models", "naive", "--horizon", "3", "--out", "data.csv"],
+     "--out data.csv is the input data file"),
+    ([*BACKTEST, "--models", "naive,prophet"], "prophet"),
+    ([*BACKTEST, "--step", "99999999999999999999999"], "too large"),
+    ([*BACKTEST, "--freq", "fortnightly"], "fortnightly"),
+    ([*TUNE, "--folds", "9"], "9 fold(s) of horizon 3 (step 3, gap 0) do not fit series 'shampoo' of 36"),
+    (["tune", *SHAMPOO, "--model", "snaive", "--trials", "2", "--folds", "2"],  # horizon 12 = the season
+     "needs at least season_length + 1 = 13, for the scale of MASE"),
+    ([*TUNE, "--storage", "sqlite:///no_folder/tuning.db"], "no_folder does not exist"),
+    ([*TUNE, "--storage", "no_folder/tuning.journal"], "no_folder does not exist"),
+    ([*TUNE, "--storage", "tuning.txt"], "storage must be"),
+    ([*TUNE, "--storage", "nosuchdb://localhost/x"], "storage 'nosuchdb://localhost/x'"),
+    ([*TUNE, "--report", "tuning.txt"], ".html or .htm"),
+    ([*TUNE, "--out", "same.html", "--report", "same.html"], "different names"),
+    ([*TUNE, "--seed", "-1"], "eed"),
+    (["tune", *SHAMPOO, "--model", "naive", "--horizon", "3", "--trials", "2"], "has no default search space"),
+    (["predict", "--model", "nope", "--out", "f.csv"], "not a tsrnn model folder"),
+    (["predict", "--model", "data.csv", "--out", "f.csv"], "not a tsrnn model folder"),
+    (["predict", "--model", "nope", "--out", "f.xlsx"], ".csv or .parquet"),
+    (["demo", "--out", "demo.pdf"], ".html or .htm"),
+]
+
+
+@pytest.fixture
+def bad_inputs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    tsrnn.load_dataset("shampoo").to_csv(tmp_path / "data.csv", index=False)
+    (tmp_path / "data.txt").write_text("unique_id,ds,y\n")
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00\x81 not text")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "folder.csv").mkdir()
+    (tmp_path / "bad.toml").write_text("hidden_size = \n")
+    (tmp_path / "binary.toml").write_bytes(b"\xff\xfe = 1")
+
+    def no_work(self, *args, **kwargs):
+        raise AssertionError("a model was fitted before the bad input was refused")
+
+    from tsrnn.forecasters.base import BaseForecaster
+
+    monkeypatch.setattr(BaseForecaster, "fit", no_work)
+    return tmp_path
+
+
+@pytest.mark.parametrize("argv, needle", BAD_INVOCATIONS, ids=[needle[:40] for _, needle in BAD_INVOCATIONS])
+def test_every_bad_invocation_exits_2_before_the_work_and_leaves_nothing(capsys, bad_inputs, argv, needle):
+    before = sorted(p.name for p in bad_inputs.iterdir())
+    code, _, err = run(capsys, *argv)
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert lines[-1].startswith("tsrnn: error: ") and needle in lines[-1], lines[-1]
+    assert [line for line in lines if "error" in line] == lines[-1:] and "Traceback" not in err
+    assert sorted(p.name for p in bad_inputs.iterdir()) == before  # no output, no temporary file, no database
+
+
+def test_parquet_without_pyarrow_fails_before_the_work_with_what_to_install(capsys, bad_inputs, monkeypatch):
+    tsrnn.load_dataset("shampoo").to_csv(bad_inputs / "data.parquet", index=False)  # any file: never read
+    for name in ("pyarrow", "fastparquet"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed
+    for argv in ([*BACKTEST, "--out", "board.parquet"], ["fit", "--data", "data.parquet", "--model", "naive",
+                                                         "--horizon", "2", "--out", "m"],
+                 ["predict", "--model", "m", "--out", "f.parquet"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and "need pyarrow, which is not installed: pip install pyarrow" in err, err
+    assert not (bad_inputs / "board.parquet").exists() and not (bad_inputs / "m").exists()
+
+
+def test_an_unreadable_file_exits_2(capsys, bad_inputs, monkeypatch):
+    def denied(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(pd, "read_csv", denied)  # chmod 0 does not stop root, who runs some test machines
+    code, _, err = run(capsys, "fit", "--data", "data.csv", "--model", "naive", "--horizon", "2", "--out", "m")
+    assert code == 2
+    assert err.strip().splitlines()[-1] == "tsrnn: error: --data data.csv: cannot read it: Permission denied: data.csv"
+
+
+@pytest.mark.parametrize("error, code", [(PermissionError(13, "Permission denied", "x.csv"), 2),
+                                         (FileExistsError(17, "File exists", "m"), 2),
+                                         (OverflowError("Python int too large to convert to C long"), 2),
+                                         (TypeError("'int' object is not iterable"), 2),
+                                         (ModuleNotFoundError("No module named 'psycopg2'"), 2),
+                                         (KeyError("y"), 1), (RuntimeError("disk on fire"), 1)])
+def test_exit_code_of_each_kind_of_error(capsys, monkeypatch, error, code):
+    import tsrnn.datasets
+
+    def fails():
+        raise error
+
+    monkeypatch.setattr(tsrnn.datasets, "list_datasets", fails)
+    got, _, err = run(capsys, "datasets")
+    assert got == code and len(err.strip().splitlines()) == 1
+    assert ("--debug" in err) == (not isinstance(error, ValueError | OSError))  # the others show their type
+
+
+def test_a_failing_report_leaves_no_leaderboard_or_model_behind(capsys, tmp_path, monkeypatch):
+    # The leaderboard (backtest) or the model folder (tune) used to stay when the report failed after them.
+    from tsrnn.evaluation.backtest import Comparison
+    from tsrnn.tuning import TuningResult
+
+    def broken(self, path, *args, **kwargs):
+        Path(path).write_text("<html>half a report")
+        raise RuntimeError("matplotlib could not draw a label")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Comparison, "report", broken)
+    code, _, err = run(capsys, *BACKTEST, "--out", "board.csv", "--report", "report.html")
+    assert code == 1 and "matplotlib could not draw a label" in err
+    assert list(tmp_path.iterdir()) == []  # no leaderboard, no report, no temporary file
+
+    monkeypatch.setattr(TuningResult, "report", broken)
+    code, _, err = run(capsys, *TUNE, "--out", "best", "--report", "tuning.html")
+    assert code == 1 and list(tmp_path.iterdir()) == []  # no model folder either
+
+    # And a model folder that cannot be saved takes the (already written) report with it.
+    import tsrnn.forecasters.io
+
+    def cannot_save(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tsrnn.forecasters.io, "save_forecaster", cannot_save)
+    code, _, err = run(capsys, *TUNE, "--out", "best", "--report", "tuning.html")
+    assert code == 1 and "No space left on device" in err and list(tmp_path.iterdir()) == []
+
+    # When everything succeeds, every output is there.
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run(capsys, *TUNE, "--out", "best", "--report", "tuning.html")
+    assert code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["best", "tuning.html"]
+    assert "Tuning: trials" in (tmp_path / "tuning.html").read_text(encoding="utf-8")
 
 
 def test_predict_refuses_a_model_folder_of_an_unknown_class(capsys, tmp_path):

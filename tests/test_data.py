@@ -532,3 +532,255 @@ def test_panel_equals_sees_a_changed_value():
     assert not p.equals(p.with_values(values))
     assert p.equals(p.with_values(p.values.copy()))
     assert isinstance(p, Panel)
+
+
+# --- timestamps that are not dates (issue 10, item 6) -----------------------------------------------------------
+def _years(values) -> pd.DataFrame:
+    return pd.DataFrame({"unique_id": "a", "ds": values, "y": np.arange(len(values), dtype=float)})
+
+
+@pytest.mark.parametrize("values", [
+    [2019, 2020, 2021, 2022],
+    [2019.0, 2020.0, 2021.0, 2022.0],
+    pd.array([2019, 2020, 2021, 2022], dtype="Int64"),
+    np.array([2019, 2020, 2021, 2022], dtype=np.uint16),
+    pd.Series([2019, 2020, 2021, 2022], dtype=object),
+    pd.Series(["2019", 2020, "2021", "2022"], dtype=object),  # one number among strings
+    [0, 1, 2, 3],  # a step counter
+    [True, False, True, False],
+], ids=["int", "float", "Int64", "uint16", "object", "mixed", "steps", "bool"])
+def test_numbers_are_never_read_as_timestamps(values):
+    message = raises_data_error("'ds'", "numbers", "format='%Y'", "pd.to_timedelta", call=to_panel,
+                                data=_years(values))
+    assert "1970" in message  # says why: pandas would read them as nanoseconds since 1970
+
+
+def test_the_conversion_the_error_suggests_works():
+    df = _years([2019, 2020, 2021, 2022])
+    df["ds"] = pd.to_datetime(df["ds"].astype(int).astype(str), format="%Y")
+    p = to_panel(df)
+    assert p.freq == to_offset("YS") and p.starts[0] == pd.Timestamp("2019-01-01")
+    steps = _years([0, 1, 2, 3])
+    steps["ds"] = pd.Timestamp("2000-01-01") + pd.to_timedelta(steps["ds"], unit="D")
+    assert to_panel(steps).freq == to_offset("D")
+
+
+def test_year_strings_are_dates():
+    assert to_panel(_years(["2019", "2020", "2021"])).starts[0] == pd.Timestamp("2019-01-01")
+
+
+def test_numbers_already_converted_to_nanoseconds_are_refused():
+    df = _years(pd.to_datetime([2019, 2020, 2021, 2022]))  # 1970-01-01 00:00:00.000002019 ...
+    raises_data_error("'ds'", "first second of 1970", "nanoseconds", call=to_panel, data=df)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: pd.Series([1.0, 2.0, 3.0], index=[2019, 2020, 2021], name="s"),
+    lambda: pd.DataFrame({"s": [1.0, 2.0, 3.0]}, index=[2019, 2020, 2021]),
+], ids=["series", "wide"])
+def test_an_integer_index_is_refused_with_the_conversion(make):
+    raises_data_error("numbers such as 2019", "format='%Y'", call=to_panel, data=make())
+
+
+def test_future_covariates_refuse_numeric_timestamps():
+    s = pd.Series([1.0, 2.0, 3.0], index=pd.date_range("2020-01-01", periods=3, freq="YS"), name="a")
+    X = pd.DataFrame({"unique_id": "a", "ds": [2023, 2024], "promo": [1.0, 0.0]})
+    raises_data_error("X_future column 'ds'", "numbers", call=future_covariates, X_future=X, panel=to_panel(s),
+                      horizon=2, names=["promo"])
+
+
+@pytest.mark.parametrize("name", ["years", "ambiguous"])
+def test_the_command_line_exits_2_on_timestamps_that_are_not_dates(tmp_path, capsys, name):
+    from tsrnn.cli import main
+
+    ds = list(range(1990, 2010)) if name == "years" else [f"{d:02d}/01/2020" for d in range(1, 13)]
+    path = tmp_path / "data.csv"
+    pd.DataFrame({"unique_id": "a", "ds": ds, "y": np.arange(len(ds), dtype=float)}).to_csv(path, index=False)
+    assert main(["backtest", "--data", str(path), "--models", "naive", "--horizon", "2", "--folds", "2"]) == 2
+    assert "'ds'" in capsys.readouterr().err
+
+
+# --- values that are not real numbers (issue 10, item 19) ------------------------------------------------------
+NOT_REAL = {
+    "complex": lambda n: np.arange(n) + 1j,
+    "complex_object": lambda n: pd.Series([1.0] * (n - 1) + [2 + 3j], dtype=object),
+    "timedelta": lambda n: pd.to_timedelta(np.arange(n), unit="D"),
+    "datetime": lambda n: pd.date_range("2021-01-01", periods=n),
+    "datetime_tz": lambda n: pd.date_range("2021-01-01", periods=n, tz="UTC"),
+    "period": lambda n: pd.period_range("2021-01", periods=n, freq="M"),
+    "timestamp_objects": lambda n: pd.Series(list(pd.date_range("2021-01-01", periods=n)), dtype=object),
+}
+
+
+@pytest.mark.parametrize("kind", list(NOT_REAL))
+@pytest.mark.parametrize("column", ["y", "promo"])
+def test_targets_and_covariates_must_be_real_numbers(kind, column):
+    df = long_frame({"a": ("2020-01-01", [1.0, 2.0, 3.0, 4.0])})
+    df["promo"] = 1.0
+    df[column] = NOT_REAL[kind](len(df))
+    role = "target" if column == "y" else "covariate"
+    raises_data_error(f"{role} column '{column}'", call=to_panel, data=df)
+
+
+def test_a_complex_wide_column_is_named():
+    wide = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0, 3.0 + 1j]}, index=pd.date_range("2020", periods=3))
+    raises_data_error("complex", call=to_panel, data=wide)
+
+
+def test_text_in_a_wide_frame_names_the_wide_column_not_a_target_column():
+    wide = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["1", "x", "2"]}, index=pd.date_range("2020-01-01", periods=3))
+    message = raises_data_error("wide column 'b'", "'x'", "2020-01-02", call=to_panel, data=wide)
+    assert "target column" not in message and "'y'" not in message
+    wide["b"] = [1.0, np.nan, 2.0]
+    message = raises_data_error("wide column 'b'", "2020-01-02", call=to_panel, data=wide.iloc[[0, 1, 2]].assign(
+        b=[1.0, np.inf, 2.0]))
+    assert "'y'" not in message
+
+
+@pytest.mark.parametrize("columns", [["unique_id", "ds", "y", "y"], ["unique_id", "ds", "y", "x", "x"],
+                                     ["unique_id", "ds", "ds", "y"]])
+def test_duplicate_column_names_are_named(columns):
+    df = pd.DataFrame([["a", "2020-01-01"] + [1.0] * (len(columns) - 2)], columns=columns)
+    dup = next(c for c in columns if columns.count(c) > 1)
+    raises_data_error("several columns", f"'{dup}'", call=to_panel, data=df)
+
+
+def test_duplicate_wide_columns_are_named():
+    wide = pd.DataFrame([[1.0, 2.0]] * 3, columns=["a", "a"], index=pd.date_range("2020-01-01", periods=3))
+    raises_data_error("several columns", "'a'", call=to_panel, data=wide)
+
+
+def test_conflicting_future_covariate_rows_are_refused_and_identical_ones_kept():
+    p = to_panel(pd.Series([1.0, 2.0, 3.0], index=pd.date_range("2020-01-01", periods=3), name="a"))
+    days = list(pd.date_range("2020-01-04", periods=2)) * 2
+    same = pd.DataFrame({"unique_id": "a", "ds": days, "promo": [1.0, 0.0, 1.0, 0.0]})
+    assert future_covariates(same, p, 2, ["promo"])[0, :, 0].tolist() == [1.0, 0.0]
+    raises_data_error("'a'", "2020-01-05", "promo=0.0", "promo=5.0", call=future_covariates,
+                      X_future=same.assign(promo=[1.0, 0.0, 1.0, 5.0]), panel=p, horizon=2, names=["promo"])
+
+
+def test_future_covariates_must_be_real_numbers():
+    p = to_panel(pd.Series([1.0, 2.0, 3.0], index=pd.date_range("2020-01-01", periods=3), name="a"))
+    X = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2020-01-04", periods=2), "promo": [1.0 + 1j, 0.0]})
+    raises_data_error("X_future column 'promo'", "complex", call=future_covariates, X_future=X, panel=p,
+                      horizon=2, names=["promo"])
+
+
+# --- day-first, month-first, mixed formats and time zones ----------------------------------------------------
+def _dates(strings, uid="a") -> pd.DataFrame:
+    return pd.DataFrame({"unique_id": uid, "ds": strings, "y": np.arange(len(strings), dtype=float)})
+
+
+def test_ambiguous_day_month_dates_are_refused_with_both_readings():
+    twelve_days = [f"{d:02d}/01/2020" for d in range(1, 13)]  # 12 January days, or the 2nd of 12 months
+    message = raises_data_error("ambiguous", "'02/01/2020'", "02 January 2020", "February 01, 2020",
+                                "format='%d/%m/%Y'", "format='%m/%d/%Y'", call=to_panel, data=_dates(twelve_days))
+    assert "YYYY-MM-DD" in message
+
+
+@pytest.mark.parametrize(("strings", "first", "freq"), [
+    ([f"{d:02d}/01/2020" for d in range(1, 15)], "2020-01-01", "D"),  # 13 and 14 settle it: day first
+    ([f"{d:02d}/01/2020" for d in range(14, 0, -1)], "2020-01-01", "D"),  # whatever the row order
+    ([f"01/{d:02d}/2020" for d in range(1, 15)], "2020-01-01", "D"),  # month first
+    ([f"{d:02d}.01.20" for d in range(1, 15)], "2020-01-01", "D"),  # other separators, two-digit years
+    ([f"01/{m:02d}/{y}" for y in (2020, 2021) for m in range(1, 13)], "2020-01-01", "MS"),  # only day-first is regular
+    ([f"{m:02d}/01/{y}" for y in (2020, 2021) for m in range(1, 13)], "2020-01-01", "MS"),  # only month-first is
+    (["2020-01-02", "2020-01-03", "2020-01-04"], "2020-01-02", "D"),  # ISO dates are never ambiguous
+])
+def test_day_and_month_are_told_apart_when_the_data_say_which(strings, first, freq):
+    p = to_panel(_dates(strings))
+    assert p.starts[0] == pd.Timestamp(first) and p.freq == to_offset(freq)
+    assert p.index(0).equals(pd.DatetimeIndex(sorted(p.index(0))))
+
+
+def test_freq_settles_ambiguous_dates():
+    twelve = [f"01/{m:02d}/2020" for m in range(1, 13)]  # day-first monthly or month-first daily
+    assert to_panel(_dates(twelve), freq="MS").index(0)[1] == pd.Timestamp("2020-02-01")
+    assert to_panel(_dates(twelve), freq="D").index(0)[1] == pd.Timestamp("2020-01-02")
+
+
+def test_day_first_and_month_first_in_one_column_are_refused():
+    raises_data_error("day-first and month-first", "'13/01/2020'", "'01/14/2020'", call=to_panel,
+                      data=_dates(["13/01/2020", "01/14/2020", "15/01/2020"]))
+
+
+@pytest.mark.parametrize("strings", [["2020-01-01", "2020-01-02", "01/03/2020"],
+                                     ["2020-01-01", "2020-01-02", "Jan 3 2020"]])
+def test_mixed_date_formats_are_named_as_such(strings):
+    message = raises_data_error("mixes date formats", repr(strings[2]), call=to_panel, data=_dates(strings))
+    assert "not a timestamp" not in message
+
+
+def test_a_value_that_is_no_date_is_still_named():
+    raises_data_error("not a timestamp", "'soon'", "'a'", call=to_panel,
+                      data=_dates(["2020-01-01", "2020-01-02", "soon"]))
+
+
+def _zones(first, second) -> pd.DataFrame:
+    return pd.DataFrame({"unique_id": ["a"] * 3 + ["b"] * 3, "ds": list(first) + list(second),
+                         "y": np.arange(6, dtype=float)})
+
+
+@pytest.mark.parametrize("frame", [
+    _zones(pd.date_range("2020-01-01", periods=3, tz="Asia/Tokyo"), pd.date_range("2020-01-01", periods=3)),
+    _zones(pd.date_range("2020-01-01", periods=3), pd.date_range("2020-01-01", periods=3, tz="Asia/Tokyo")),
+    _zones(["2020-01-01T00:00+09:00", "2020-01-02T00:00+09:00", "2020-01-03T00:00+09:00"],
+           ["2020-01-01", "2020-01-02", "2020-01-03"]),
+], ids=["aware-then-naive", "naive-then-aware", "strings"])
+def test_time_zone_aware_and_naive_series_are_named(frame):
+    message = raises_data_error("time-zone-aware", "naive", "'a'", "'b'", "tz_localize", call=to_panel, data=frame)
+    assert "not a timestamp" not in message
+
+
+@pytest.mark.parametrize("frame", [
+    _zones(pd.date_range("2020-01-01", periods=3, tz="Asia/Tokyo"), pd.date_range("2020-01-01", periods=3, tz="UTC")),
+    _dates(["2020-03-28T00:00+01:00", "2020-03-29T00:00+01:00", "2020-03-30T00:00+02:00"]),
+], ids=["two-zones", "daylight-saving-offsets"])
+def test_mixed_time_zones_are_named(frame):
+    raises_data_error("mixes time zones", "utc=True", call=to_panel, data=frame)
+
+
+# --- filled values remember that they were missing (issue 10, item 2) ------------------------------------------
+GAPPY = [1.0, np.nan, 5.0, np.nan, np.nan, 11.0]
+
+
+@pytest.mark.parametrize(("policy", "head"), [("ffill", [1, 1, 5, 5]), ("interpolate", [1, 3, 5, 5]),
+                                             ("zero", [1, 0, 5, 0])])
+def test_a_slice_is_filled_from_itself_alone(policy, head):
+    p = to_panel(pd.Series(GAPPY, index=pd.date_range("2020-01-01", periods=6), name="a"), fill_missing=policy)
+    assert p.target_missing.tolist() == [False, True, False, True, True, False]
+    assert p.fill_missing == policy
+    cut = p.slice(0, 4)  # ends with a gap: only 1 and 5 may fill it
+    assert cut.values.tolist() == head
+    assert cut.target_missing.tolist() == [False, True, False, True]
+    assert p.slice(0, 6).equals(p)  # the whole series is filled exactly as to_panel filled it
+    assert p.slice(2, 3).missing is None  # nothing left to fill
+
+
+def test_a_slice_fills_covariates_from_itself_too():
+    df = long_frame({"a": ("2020-01-01", [1.0, 2.0, 3.0, 4.0])})
+    df["promo"] = [np.nan, np.nan, 1.0, 0.0]
+    p = to_panel(df, fill_missing="ffill")
+    assert p.covariates[:, 0].tolist() == [1.0, 1.0, 1.0, 0.0]
+    with pytest.raises(DataError, match="covariate 'promo' of series 'a' has no observed value"):
+        p.slice(0, 2)
+
+
+def test_a_panel_without_missing_values_has_no_mask():
+    p = to_panel(two_series(), fill_missing="interpolate")
+    assert p.missing is None and p.fill_missing is None and not p.target_missing.any()
+
+
+def test_select_keeps_the_mask_and_equals_compares_it():
+    df = pd.concat([long_frame({"a": ("2020-01-01", [1.0, 2.0, 3.0])}),
+                    long_frame({"b": ("2020-01-01", [1.0, np.nan, 3.0])})], ignore_index=True)
+    p = to_panel(df, fill_missing="interpolate")
+    assert p.select([1]).target_missing.tolist() == [False, True, False]
+    assert p.select([0]).missing is None
+    assert not p.equals(to_panel(df.fillna(2.0)))  # same values, but one was filled in
+
+
+def test_future_covariate_dates_are_read_in_the_order_the_panel_frequency_allows():
+    p = to_panel(pd.Series([1.0, 2.0, 3.0], index=pd.date_range("2020-01-01", periods=3, freq="MS"), name="a"))
+    X = pd.DataFrame({"unique_id": "a", "ds": ["01/04/2020", "01/05/2020"], "promo": [1.0, 0.0]})  # April, May
+    assert future_covariates(X, p, 2, ["promo"])[0, :, 0].tolist() == [1.0, 0.0]

@@ -85,3 +85,34 @@ def test_plotting_never_loads_pyplot():
             "figure_to_data_uri(plot_equity([0.1], [0.2]))\n"
             "assert 'matplotlib.pyplot' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def _texts(fig) -> list:
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_text()]
+
+
+@pytest.mark.parametrize("name", ["net$_sales_$", "$\\frac{$", "_x"])
+def test_user_names_are_drawn_verbatim_in_titles_and_legends(name):
+    figs = [plot_forecasts(actuals(name), {name: forecasts(name)}),
+            plot_error_by_horizon({name: pd.DataFrame({"MAE": [1.0, 2.0]}, index=[1, 2])}, metric="MAE"),
+            plot_equity({name: [0.1, -0.05]}, [0.1, 0.05], index=["a$_b_$", "c"], title=f"{name}: equity")]
+    for fig in figs:
+        shown = [t.get_text().strip() for t in _texts(fig)]
+        assert any(name in s for s in shown), shown  # in the title or the legend, not dropped (leading "_")
+        for t in _texts(fig):
+            if "$" in t.get_text():
+                assert not t.get_parse_math()
+        assert figure_to_data_uri(fig).startswith("data:image/png;base64,")
+    assert figs[0].axes[0].get_title() == name
+
+
+def test_data_uri_of_a_foreign_figure_with_bad_mathtext_still_renders():
+    fig = Figure(figsize=(2, 1))
+    ax = fig.subplots()
+    ax.plot([0, 1], [1, 0], label="net$_sales_$")
+    ax.set_title("net$_sales_$ and $x^2$")
+    ax.legend()
+    assert figure_to_data_uri(fig).startswith("data:image/png;base64,")
+    assert not ax.title.get_parse_math()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -188,10 +190,16 @@ def test_pruning_callback_reports_validation_loss_and_prunes(air):
     with pytest.raises(optuna.TrialPruned, match="val_loss"):
         tiny_rnn(validation_size=12, trainer_kwargs={"callbacks": [PruningCallback(pruning)]}).fit(air)
 
-    # In tune, an RNN with a validation set is pruned during its first fit (steps of fold 0 are < 1e6).
+    # In tune, an RNN with a validation set is pruned during its first fit (steps of fold 0 are < 1e6); the
+    # baseline trial is never pruned: its full score is what the tuned parameters must beat.
+    res = tune(tiny_rnn(validation_size=12), air, space={"hidden_size": ("int", 4, 8)}, folds=2, n_trials=3,
+               pruner=AlwaysPrune(), random_state=0, progress=False)
+    assert [t.state for t in res.study_.trials] == [TrialState.COMPLETE, TrialState.PRUNED, TrialState.PRUNED]
+    assert res.study_.trials[0].user_attrs["baseline"] and len(res.study_.trials[0].user_attrs["fold_scores"]) == 2
+    assert all(0 <= step < 1_000_000 for t in res.study_.trials[1:] for step in t.intermediate_values)
     with pytest.raises(RuntimeError, match=r"no trial completed \(0 failed, 2 pruned\)"):
         tune(tiny_rnn(validation_size=12), air, space={"hidden_size": ("int", 4, 8)}, folds=2, n_trials=2,
-             pruner=AlwaysPrune(), random_state=0, progress=False)
+             pruner=AlwaysPrune(), baseline=False, random_state=0, progress=False)
     with pytest.raises(ValueError, match="validation_size"):
         tune(tiny_rnn(), air, space={"hidden_size": ("int", 4, 8)}, prune_on="val_loss", progress=False)
 
@@ -222,6 +230,86 @@ def test_resume_keeps_finished_trials_and_counts_total_trials(air, tmp_path):
     assert [(t.number, t.params, t.value) for t in resumed.study_.trials[:3]] == kept
 
 
+class OtherSeasonalNaive(SeasonalNaiveForecaster):
+    """Another forecaster class with the same parameters."""
+
+
+def test_resuming_with_other_settings_is_refused_naming_what_differs(air):
+    # A horizon-12 study resumed at horizon 1 used to mix both kinds of scores and could return a horizon-1
+    # trial as the best. Every setting the scores depend on is now recorded and compared.
+    storage = optuna.storages.InMemoryStorage()
+    settings = dict(space=SEASON, horizon=12, folds=2, storage=storage, study_name="s", random_state=0,
+                    progress=False)
+    tune(SeasonalNaiveForecaster(), air, n_trials=2, **settings)
+    edited = air.copy()
+    edited.loc[100, "y"] += 1.0  # one value: same series, same cutoffs
+    changes = [  # (change, the settings named as different, what the message says about them)
+        ({"horizon": 1}, ["horizon", "step", "cutoffs"], "horizon was 12, now 1; step was 12, now 1; cutoffs was "
+                                                         "'1958-12-01 00:00:00 to 1959-12-01 00:00:00, sha256"),
+        ({"folds": 3}, ["folds", "cutoffs"], "folds was 2, now 3"),
+        ({"step": 6}, ["step", "cutoffs"], "step was 12, now 6"),
+        ({"gap": 1}, ["gap", "cutoffs"], "gap was 0, now 1"),
+        ({"refit": False}, ["refit"], "refit was True, now False"),
+        ({"season_length": 6}, ["season_length"], "season_length was 12, now 6"),
+        ({"fill_missing": "ffill"}, ["fill_missing"], "fill_missing was None, now 'ffill'"),
+        ({"df": edited}, ["data"], "data was '1 series, 144 observations, sha256"),
+        ({"df": air.iloc[:-1]}, ["data", "cutoffs"], "now '1 series, 143 observations"),
+        ({"forecaster": SeasonalNaiveForecaster(season_length=6)}, ["params.season_length"],
+         "params.season_length was None, now 6"),
+        ({"forecaster": OtherSeasonalNaive()}, ["forecaster"],
+         "forecaster was 'tsrnn.forecasters.naive.SeasonalNaiveForecaster', now 'test_tuning.OtherSeasonalNaive'"),
+    ]
+    for change, names, needle in changes:
+        args = {"forecaster": SeasonalNaiveForecaster(), "df": air, **settings, **change}
+        with pytest.raises(ValueError, match="holds trials scored with other settings") as err:
+            tune(args.pop("forecaster"), args.pop("df"), n_trials=4, **args)
+        message = str(err.value)
+        assert needle in message, (change, message)
+        listed = message.split("this run's: ")[1].split(". Resume it")[0].split("; ")
+        assert [item.split(" was ")[0] for item in listed] == names, (change, message)
+    with pytest.raises(ValueError, match="scores trials by MASE, not RMSE"):
+        tune(SeasonalNaiveForecaster(), air, n_trials=4, **{**settings, "metric": "rmse"})
+    assert len(optuna.load_study(study_name="s", storage=storage).trials) == 2  # no trial ran
+    # The same settings resume it; where and how visibly a model runs is not a setting of the scores.
+    res = tune(SeasonalNaiveForecaster(), air.sample(frac=1.0, random_state=0), n_trials=3, **settings)
+    assert len(res.study_.trials) == 3
+    res = tune(tiny_rnn(max_steps=1), air, n_trials=1, **{**settings, "study_name": "rnn",
+                                                             "space": {"hidden_size": [4]}})
+    res = tune(tiny_rnn(max_steps=1, progress=True, accelerator="cpu"), air, n_trials=1,
+               **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
+    with pytest.raises(ValueError, match="params.max_steps was 1, now 2"):
+        tune(tiny_rnn(max_steps=2), air, n_trials=2, **{**settings, "study_name": "rnn",
+                                                          "space": {"hidden_size": [4]}})
+
+    # A study made by an older tsrnn has no record: a warning says so, and the record starts now.
+    old = optuna.create_study(storage=storage, study_name="old")
+    old.add_trial(optuna.trial.create_trial(value=9.0, params={"season_length": 3}, distributions={
+        "season_length": optuna.distributions.IntDistribution(1, 12)}))
+    with pytest.warns(UserWarning, match="created by an older tsrnn"):
+        tune(SeasonalNaiveForecaster(), air, n_trials=2, **{**settings, "study_name": "old"})
+    with pytest.raises(ValueError, match="horizon was 12, now 6"):
+        tune(SeasonalNaiveForecaster(), air, n_trials=3, **{**settings, "study_name": "old", "horizon": 6})
+
+
+def test_folds_that_cannot_fit_fail_before_any_trial(air, tmp_path):
+    # They used to run (and fail) every trial before raising "no trial completed".
+    url = f"sqlite:///{tmp_path / 'tuning.db'}"
+    with pytest.raises(ValueError, match=r"3 fold\(s\) of horizon 12 \(step 12, gap 0\) do not fit series "
+                                         r"'airpassengers' of 40 observations: its first fold would train on 4 "
+                                         r"observations, and it needs at least the horizon, 12\. Only 2 fold"):
+        tune(SeasonalNaiveForecaster(), air.iloc[:40], space=SEASON, metric="mae", horizon=12, folds=3,
+             storage=url, study_name="s", progress=False)
+    # MASE and RMSSE scale by the in-sample seasonal naive: a first fold needs more than one season.
+    with pytest.raises(ValueError, match=r"train on 11 observations, and it needs at least season_length \+ 1 = "
+                                         r"13, for the scale of MASE"):
+        tune(SeasonalNaiveForecaster(), air.iloc[:20], space=SEASON, horizon=3, folds=3, storage=url,
+             study_name="s", progress=False)
+    assert optuna.get_all_study_names(url) == []  # nothing ran, nothing was created
+    res = tune(SeasonalNaiveForecaster(season_length=1), air.iloc[:20], space={"season_length": [1, 2, 3]},
+               metric="mae", horizon=3, folds=3, n_trials=2, season_length=1, progress=False)
+    assert (res.trials_["state"] == "COMPLETE").all()
+
+
 WORKER = textwrap.dedent("""
     import json, sys, time
     import tsrnn
@@ -236,31 +324,165 @@ WORKER = textwrap.dedent("""
             time.sleep(0.1)  # long enough for the two workers to interleave
         return {"season_length": trial.suggest_int("season_length", 1, 12)}
 
-    tune(SeasonalNaiveForecaster(), tsrnn.load_dataset("airpassengers"), space=space, horizon=12, folds=2,
-         n_trials=8, storage=sys.argv[1], study_name="shared", baseline=False, progress=False)
-    print(json.dumps(ran))
+    res = tune(SeasonalNaiveForecaster(), tsrnn.load_dataset("airpassengers"), space=space, horizon=12, folds=2,
+               n_trials=8, storage=sys.argv[1], study_name="shared", baseline=sys.argv[2] == "baseline",
+               progress=False)
+    print(json.dumps({"ran": ran, "best": res.best_score_}))
 """)
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "journal"])
-def test_two_workers_share_one_study(tmp_path, kind):
+@pytest.mark.parametrize("kind, baseline", [("sqlite", "baseline"), ("journal", "no-baseline")])
+def test_two_workers_share_one_study_and_end_with_exactly_n_trials(tmp_path, kind, baseline):
+    # Two processes with n_trials=8 used to end with 9 finished trials (each finished the trial it was
+    # running when the other reached 8). Now: exactly 8, each run once, and both return the same best.
     storage = f"sqlite:///{tmp_path / 'shared.db'}" if kind == "sqlite" else str(tmp_path / "shared.journal")
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, storage], stdout=subprocess.PIPE,
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, storage, baseline], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path) for _ in range(2)]
     outputs = [w.communicate(timeout=120) for w in workers]
     for w, (_, err) in zip(workers, outputs, strict=True):
         assert w.returncode == 0, err
-    ran = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    reports = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    ran = [r["ran"] for r in reports]
     print(f"{kind}: worker trials {ran}")
     if kind == "journal":
         storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(storage))
     trials = optuna.load_study(study_name="shared", storage=storage).trials
-    numbers = [t.number for t in trials]
-    assert sorted(ran[0] + ran[1]) == sorted(numbers) == list(range(len(trials)))  # none lost, none twice
-    assert not set(ran[0]) & set(ran[1])
-    assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)  # none left running
-    assert 8 <= len(trials) <= 9  # total wanted; the other worker may finish the trial it was running
+    finished = [t for t in trials if t.state.is_finished()]
+    assert len(finished) == 8  # exactly the total wanted
+    assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in finished)
+    left = [t for t in trials if not t.state.is_finished()]  # a trial two workers took at once, queued unstarted
+    assert all(t.state == TrialState.WAITING and not t.params for t in left) and len(left) <= 1
+    baselines = [t.number for t in finished if t.user_attrs.get("baseline")]
+    assert len(baselines) == (1 if baseline == "baseline" else 0)  # two workers queued one each: one ran as such
+    assert not set(ran[0]) & set(ran[1])  # none twice
+    assert sorted(ran[0] + ran[1] + baselines) == sorted(t.number for t in finished)  # none lost
+    assert reports[0]["best"] == reports[1]["best"] == min(t.value for t in finished if t.value is not None)
+
+
+HANGING = textwrap.dedent("""
+    import os, time
+    from tsrnn.forecasters.naive import SeasonalNaiveForecaster
+
+    class HangingForecaster(SeasonalNaiveForecaster):
+        \"\"\"The seasonal naive, whose fit stops for good (until killed) while the file ``hang`` exists.\"\"\"
+
+        def __init__(self, season_length=None, hang=None):
+            self.season_length = season_length
+            self.hang = hang
+
+        def _fit(self, panel):
+            if self.hang and os.path.exists(self.hang):
+                open(self.hang + ".started", "w").close()
+                time.sleep(600)
+            super()._fit(panel)
+""")
+KILLED = textwrap.dedent("""
+    import sys
+    import tsrnn
+    from hanging import HangingForecaster
+    from tsrnn.tuning import tune
+
+    tune(HangingForecaster(season_length=12, hang=sys.argv[2]), tsrnn.load_dataset("airpassengers"),
+         space={"season_length": [1, 2, 3, 4, 6]}, horizon=12, folds=2, n_trials=3, storage=sys.argv[1],
+         study_name="killed", random_state=0, progress=False, heartbeat_interval=0.25)
+""")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_a_killed_worker_s_baseline_trial_is_run_again(tmp_path, monkeypatch, air, kind):
+    # A worker SIGKILLed during the baseline trial left it RUNNING for ever: resuming never ran the
+    # forecaster's own parameters again, so the best could be worse than them. Now the trial's heartbeat
+    # stops, the next worker marks it failed (not counted) and re-runs it, and the promise holds.
+    (tmp_path / "hanging.py").write_text(HANGING)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from hanging import HangingForecaster
+
+    storage = f"sqlite:///{tmp_path / 'k.db'}" if kind == "sqlite" else str(tmp_path / "k.journal")
+    hang = tmp_path / "hang"
+    hang.touch()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    worker = subprocess.Popen([sys.executable, "-c", KILLED, storage, str(hang)], env=env, cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "hang.started").exists():  # the baseline trial (trial 0) is running
+            assert worker.poll() is None, worker.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.communicate(timeout=60)
+    hang.unlink()
+
+    model = HangingForecaster(season_length=12, hang=str(hang))
+    res = tune(model, air, space={"season_length": [1, 2, 3, 4, 6]}, horizon=12, folds=2, n_trials=3,
+               storage=storage, study_name="killed", random_state=0, progress=False, heartbeat_interval=0.25)
+    trials = res.study_.trials
+    lost = trials[0]
+    assert lost.state == TrialState.FAIL and lost.user_attrs["baseline"]
+    assert lost.user_attrs["error"].startswith("its worker stopped (no heartbeat for")
+    baseline = [t for t in trials if t.user_attrs.get("baseline") and t.state == TrialState.COMPLETE]
+    assert len(baseline) == 1 and baseline[0].system_attrs["failed_trial"] == 0  # the re-run of trial 0
+    own = backtest(SeasonalNaiveForecaster(season_length=12), air, horizon=12, folds=2, progress=False)
+    assert baseline[0].value == pytest.approx(own.metrics()["MASE"].mean(), rel=1e-9)
+    assert res.best_score_ <= baseline[0].value  # never worse than the starting parameters
+    assert sum(t.state.is_finished() for t in trials) == 4  # 3 counted + the lost one, which does not count
+    assert not [t for t in trials if t.state == TrialState.RUNNING]
+
+
+class Interrupting(SeasonalNaiveForecaster):
+    """The seasonal naive, interrupted (Ctrl-C) in its next fit while ``Interrupting.armed``."""
+
+    armed = False
+
+    def _fit(self, panel):
+        if Interrupting.armed:
+            Interrupting.armed = False
+            raise KeyboardInterrupt
+        super()._fit(panel)
+
+
+def test_an_interrupted_baseline_runs_again_on_resume_but_not_one_that_raised(air):
+    storage = optuna.storages.InMemoryStorage()
+    settings = dict(space={"season_length": [1, 2, 3]}, horizon=12, folds=2, storage=storage, random_state=0,
+                    progress=False)
+    model = Interrupting(season_length=12)
+    Interrupting.armed = True
+    with pytest.raises(KeyboardInterrupt):
+        tune(model, air, n_trials=3, study_name="ctrl-c", **settings)
+    res = tune(model, air, n_trials=3, study_name="ctrl-c", **settings)
+    states = [(t.state, bool(t.user_attrs.get("baseline"))) for t in res.study_.trials]
+    assert states[0] == (TrialState.FAIL, True) and (TrialState.COMPLETE, True) in states[1:]
+    assert res.best_score_ <= min(t.value for t in res.study_.trials if t.user_attrs.get("baseline") and t.value)
+    assert len(states) == 3  # the interrupted trial counts: 3 finished in all
+
+    # Parameters that raise are not run again at every resume: that cannot help.
+    flaky = dict(settings, space={"learning_rate": ("float", 0.01, 0.5)})
+    tune(FlakyForecaster(learning_rate=5.0), air, n_trials=2, study_name="raises", **flaky)
+    res = tune(FlakyForecaster(learning_rate=5.0), air, n_trials=4, study_name="raises", **flaky)
+    assert [bool(t.user_attrs.get("baseline")) for t in res.study_.trials] == [True, False, False, False]
+
+
+def test_the_total_is_exact_with_threads_and_a_trial_taken_too_late_is_queued_again(air):
+    res = tune(SeasonalNaiveForecaster(), air, space=SEASON, horizon=12, folds=2, n_trials=7, n_jobs=3,
+               pruner=None, random_state=0, progress=False)
+    assert len(res.study_.trials) == 7 and all(t.state == TrialState.COMPLETE for t in res.study_.trials)
+
+    # Two workers take a trial at the same moment for the last place: the later one goes back to the queue
+    # unstarted, and the earlier one runs.
+    from tsrnn.tuning import _Runner
+
+    storage = optuna.storages.InMemoryStorage()
+    study = optuna.create_study(storage=storage)
+    objective = make_objective(SeasonalNaiveForecaster(), air, horizon=12, space=SEASON)
+    runner = _Runner(study, storage, objective, n_trials=2, timeout=None, heartbeat_interval=1.0,
+                     progress=False)
+    study.tell(study.ask(), 1.0)
+    first, second = study.ask(), study.ask()
+    assert not runner._claim(second)
+    assert runner._claim(first)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING]
 
 
 # --- default spaces ----------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The ``tsrnn`` command line: parses arguments, calls the public API, formats the results.
 
 Commands: ``datasets``, ``fit``, ``predict``, ``backtest``, ``tune`` and ``demo``; ``tsrnn COMMAND --help``
-shows each one's options and examples. Exit codes: 0 success, 2 bad usage or input, 1 anything else.
+shows each one's options and examples. Exit codes: 0 success, 2 bad usage or input, 1 anything else, 130
+interrupted. A command that fails leaves no output behind (see `_Outputs`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import argparse
 import ast
 import json
 import os
+import secrets
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -32,8 +35,14 @@ _MODELS = {
 }
 _DATA_KEYS = ("id_col", "time_col", "target_col", "freq", "fill_missing")
 _FRAME_SUFFIXES = (".csv", ".parquet")
-# Errors that mean "the input was wrong": a one-line message and exit code 2.
-_INPUT_ERRORS = (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError)
+_REPORT_SUFFIXES = (".html", ".htm")
+_MAX_INT = 2**31 - 1  # counts (horizon, folds, trials...) above this are typing mistakes, not requests
+# Errors that mean "the input was wrong": a one-line message and exit code 2. tsrnn's own input errors are
+# ValueErrors (DataError, InvalidParameterError, IncompatibleModelError, OutputExistsError); a TypeError or
+# an OverflowError comes from a value of the wrong type or size; an ImportError from an option whose optional
+# dependency is missing (accelerator="tpu", a database driver); the OS errors from paths the user gave.
+_INPUT_ERRORS = (ValueError, TypeError, OverflowError, ImportError, FileNotFoundError, FileExistsError,
+                 IsADirectoryError, NotADirectoryError, PermissionError)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,6 +80,8 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if value > _MAX_INT:
+        raise argparse.ArgumentTypeError(f"{text} is too large (at most {_MAX_INT})")
     return value
 
 
@@ -96,29 +107,125 @@ def _model_names(text: str) -> list[str]:
     return names
 
 
+def _explained(err: BaseException) -> bool:
+    """Whether the error's message explains itself to a user: tsrnn's input errors (ValueErrors) and the OS errors
+    about a path. Others are shown with their type and the hint to run with --debug."""
+    return isinstance(err, ValueError | OSError)
+
+
 def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if isinstance(err, _INPUT_ERRORS) else f"{type(err).__name__}: {text}"
+    if isinstance(err, OSError) and err.strerror and err.filename:  # "[Errno 13] ..." -> "Permission denied: x"
+        text = f"{err.strerror}: {err.filename}"
+    else:
+        text = " ".join(str(err).split()) or type(err).__name__
+    return text if _explained(err) else f"{type(err).__name__}: {text}"
 
 
 # --------------------------------------------------------------------------- data and models
 
 
-def _read_frame(path: str):
-    """Read a csv or parquet file as a DataFrame."""
+def _parquet_engine() -> bool:
+    """Whether pandas can read and write parquet (it needs pyarrow or fastparquet)."""
+    for name in ("pyarrow", "fastparquet"):
+        try:
+            __import__(name)
+            return True
+        except ImportError:
+            continue
+    return False
+
+
+def _check_parquet(path: str, what: str) -> None:
+    if Path(path).suffix.lower() == ".parquet" and not _parquet_engine():
+        raise ValueError(f"{what} {path}: .parquet files need pyarrow, which is not installed: pip install pyarrow "
+                         "(or use .csv)")
+
+
+def _read_frame(path: str, what: str = "--data"):
+    """Read a csv or parquet file as a DataFrame; whatever stops it is an input error naming the file."""
     import pandas as pd
 
     file = Path(path)
     if file.suffix.lower() not in _FRAME_SUFFIXES:
-        raise ValueError(f"--data {path}: expected a .csv or .parquet file")
+        raise ValueError(f"{what} {path}: expected a .csv or .parquet file")
+    if file.is_dir():
+        raise IsADirectoryError(f"{what} {path} is a folder; give a .csv or .parquet file")
     if not file.is_file():
-        raise FileNotFoundError(f"--data {path}: no such file")
-    return pd.read_csv(file) if file.suffix.lower() == ".csv" else pd.read_parquet(file)
+        raise FileNotFoundError(f"{what} {path}: no such file")
+    _check_parquet(path, what)
+    try:
+        return pd.read_csv(file) if file.suffix.lower() == ".csv" else pd.read_parquet(file)
+    except (OSError, ValueError) as err:  # unreadable, not text, not csv/parquet, empty...
+        raise ValueError(f"{what} {path}: cannot read it: {_one_line(err)}") from None
 
 
-def _check_output(path: str, what: str) -> None:
-    if Path(path).suffix.lower() not in _FRAME_SUFFIXES:
-        raise ValueError(f"{what} {path}: the file name must end in .csv or .parquet")
+def _check_writable(folder: Path, what: str) -> None:
+    """Try to create a file in ``folder``: the only test that holds for read-only mounts, /proc and root."""
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".tsrnn-write-test-")
+    except OSError as err:
+        raise ValueError(f"{what}: cannot write in the folder {folder} ({err.strerror or err})") from None
+    os.close(handle)
+    os.unlink(probe)
+
+
+def _check_output(path: str, what: str, suffixes: tuple[str, ...] = _FRAME_SUFFIXES, data: str | None = None) -> None:
+    """Refuse, before any work, an output file that could not be written: wrong extension, no parquet engine,
+    a folder in its place, a missing or read-only folder, or the input ``data`` file itself."""
+    file = Path(path)
+    if file.suffix.lower() not in suffixes:
+        raise ValueError(f"{what} {path}: the file name must end in {' or '.join(suffixes)}")
+    _check_parquet(path, what)
+    if file.is_dir():
+        raise IsADirectoryError(f"{what} {path} is a folder; give a file name")
+    if data is not None and file.exists() and Path(data).exists() and os.path.samefile(file, data):
+        raise ValueError(f"{what} {path} is the input data file: it would be overwritten; choose another name")
+    folder = file.absolute().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{what} {path}: the folder {folder} does not exist; create it first")
+    _check_writable(folder, f"{what} {path}")
+
+
+def _check_model_output(path: str, what: str) -> None:
+    """A model folder is created with its missing parents: the nearest existing one must be a writable folder."""
+    folder = Path(path).absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{what} {path}: {folder} is a file, not a folder")
+    _check_writable(folder, f"{what} {path}")
+
+
+class _Outputs:
+    """The output files of one command, written under hidden temporary names next to their targets and renamed
+    into place only when the command succeeded: a command that fails (or is interrupted) leaves none of them.
+
+    Model folders are not staged here: `save_forecaster` replaces them atomically, and commands save them last,
+    after every staged file was written.
+    """
+
+    def __init__(self):
+        self._staged: list[tuple[Path, Path]] = []
+
+    def path(self, target: str) -> Path:
+        """Where to write the file meant for ``target`` (same folder and extension)."""
+        final = Path(target)
+        staged = final.with_name(f".{final.stem}.{secrets.token_hex(4)}.tsrnn-partial{final.suffix}")
+        self._staged.append((staged, final))
+        return staged
+
+    def commit(self) -> None:
+        for staged, final in self._staged:
+            os.replace(staged, final)
+        self._staged.clear()
+
+    def discard(self) -> None:
+        for staged, _ in self._staged:
+            try:
+                staged.unlink()
+            except FileNotFoundError:
+                pass
+        self._staged.clear()
 
 
 def _write_frame(frame, path: str) -> None:
@@ -142,11 +249,13 @@ def _read_toml(path: str) -> dict:
     file = Path(path)
     if not file.is_file():
         raise FileNotFoundError(f"--config {path}: no such file")
-    with file.open("rb") as fh:
-        try:
+    try:
+        with file.open("rb") as fh:
             return tomllib.load(fh)
-        except tomllib.TOMLDecodeError as err:
-            raise ValueError(f"--config {path} is not valid TOML: {err}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"--config {path} is not valid TOML: {err}") from None
+    except OSError as err:
+        raise ValueError(f"--config {path}: cannot read it: {_one_line(err)}") from None
 
 
 def _data_kwargs(args, config_data: dict | None = None) -> dict:
@@ -268,7 +377,7 @@ def _cmd_datasets(args) -> int:
 
 
 def _cmd_fit(args) -> int:
-    from .forecasters.io import save_forecaster
+    from .forecasters.io import check_save_target, save_forecaster
 
     config = _read_toml(args.config) if args.config else {}
     config_data = config.pop("data", None)
@@ -277,11 +386,13 @@ def _cmd_fit(args) -> int:
     params = {**config, **dict(args.param)}
     data_kwargs = _data_kwargs(args, config_data)
     model = _make_model(args.model, params, args.horizon)
+    check_save_target(args.out, overwrite=args.force)  # refuse before the work, not after it
+    _check_model_output(args.out, "--out")
     frame = _load_data(args)
     _progress(f"tsrnn fit: {args.model} ({type(model).__name__}) on {len(frame)} rows")
     start = time.perf_counter()
     model.fit(frame, **data_kwargs)
-    path = save_forecaster(model, args.out, horizon=args.horizon)
+    path = save_forecaster(model, args.out, horizon=args.horizon, overwrite=args.force)
     print(f"fitted {type(model).__name__} on {model.panel_.n_series} series in {time.perf_counter() - start:.1f} s; "
           f"saved to {path}")
     return 0
@@ -290,14 +401,18 @@ def _cmd_fit(args) -> int:
 def _cmd_predict(args) -> int:
     from .forecasters.io import load_forecaster, read_model_config
 
-    _check_output(args.out, "--out")
-    horizon = args.horizon
-    if horizon is None:
-        horizon = read_model_config(args.model).get("horizon")  # None for an RNN: it knows its own
-    model = load_forecaster(args.model)
+    _check_output(args.out, "--out", data=args.data)
     frame = _read_frame(args.data) if args.data else None
+    horizon = args.horizon
+    try:
+        if horizon is None:
+            horizon = read_model_config(args.model).get("horizon")  # None for an RNN: it knows its own
+        model = load_forecaster(args.model)
+    except (KeyError, IndexError, AttributeError) as err:  # a malformed folder that got past the loader's checks
+        raise ValueError(f"--model {args.model} is not a valid tsrnn model folder ({type(err).__name__}: {err})") \
+            from None
     forecasts = model.predict(horizon=horizon, df=frame, level=args.level)
-    _write_frame(forecasts, args.out)
+    _write_frame(forecasts, args.outputs.path(args.out))
     print(f"wrote {len(forecasts)} forecasts ({forecasts['unique_id'].nunique()} series) to {args.out}")
     return 0
 
@@ -306,7 +421,9 @@ def _cmd_backtest(args) -> int:
     from . import compare
 
     if args.out:
-        _check_output(args.out, "--out")
+        _check_output(args.out, "--out", data=args.data)
+    if args.report:
+        _check_output(args.report, "--report", _REPORT_SUFFIXES, data=args.data)
     data_kwargs = _data_kwargs(args)
     frame = _load_data(args)
     horizon = _default_horizon(args, frame, data_kwargs)
@@ -316,18 +433,26 @@ def _cmd_backtest(args) -> int:
                      progress=True, **data_kwargs)
     _print_table(result.leaderboard)
     if args.out:
-        _write_frame(result.leaderboard.reset_index(), args.out)
+        _write_frame(result.leaderboard.reset_index(), args.outputs.path(args.out))
         print(f"leaderboard written to {args.out}")
     if args.report:
-        result.report(args.report, title=f"Backtest: {args.dataset or Path(args.data).name}")
+        result.report(args.outputs.path(args.report), title=f"Backtest: {args.dataset or Path(args.data).name}")
         print(f"report written to {args.report}")
     return 0
 
 
 def _cmd_tune(args) -> int:
     from . import tune
-    from .forecasters.io import save_forecaster
+    from .forecasters.io import check_save_target, save_forecaster
 
+    if args.out:
+        check_save_target(args.out, overwrite=args.force)  # refuse before the trials, not after them
+        _check_model_output(args.out, "--out")
+    if args.report:
+        _check_output(args.report, "--report", _REPORT_SUFFIXES, data=args.data)
+        if args.out and Path(args.report).absolute() == Path(args.out).absolute():
+            raise ValueError(f"--report and --out are both {args.out}: give the report and the model folder "
+                             "different names")
     data_kwargs = _data_kwargs(args)
     frame = _load_data(args)
     horizon = _default_horizon(args, frame, data_kwargs)
@@ -339,12 +464,12 @@ def _cmd_tune(args) -> int:
     trials = result.trials_
     print(f"study {args.study!r}: {len(trials)} trials; best {result.metric} {result.best_score_:.4g}")
     print("best parameters: " + json.dumps(result.best_params_, default=str))
-    if args.out:
-        path = save_forecaster(result.best_forecaster_, args.out, horizon=horizon)
-        print(f"best model (refitted on all the data) saved to {path}")
-    if args.report:
-        result.report(args.report)
+    if args.report:  # first: the model folder is saved last, once nothing else can fail
+        result.report(args.outputs.path(args.report))
         print(f"report written to {args.report}")
+    if args.out:
+        path = save_forecaster(result.best_forecaster_, args.out, horizon=horizon, overwrite=args.force)
+        print(f"best model (refitted on all the data) saved to {path}")
     return 0
 
 
@@ -369,6 +494,7 @@ def _cmd_demo(args) -> int:
     from . import compare, load_dataset
     from .evaluation.report import backtest_sections, write_report
 
+    _check_output(args.out, "--out", _REPORT_SUFFIXES)
     fast = args.fast or os.environ.get("TSRNN_FAST", "") not in ("", "0")
     start = time.perf_counter()
     stock = load_dataset("sp500")[["unique_id", "ds", "y"]]  # the closing price; open/high/low/volume left out
@@ -400,9 +526,9 @@ def _cmd_demo(args) -> int:
         sections += [(f"{title}: {name}", content)
                      for name, content in backtest_sections(result.results, leaderboard=result.leaderboard)]
         _progress(f"[{k}/{len(jobs)}] done after {time.perf_counter() - start:.0f} s")
-    path = write_report(args.out, "tsrnn demo: recurrent networks against ARIMA and naive baselines", sections,
-                        subtitle="fast mode" if fast else None)
-    print(f"\nreport written to {path} ({time.perf_counter() - start:.0f} s)")
+    write_report(args.outputs.path(args.out), "tsrnn demo: recurrent networks against ARIMA and naive baselines",
+                 sections, subtitle="fast mode" if fast else None)
+    print(f"\nreport written to {args.out} ({time.perf_counter() - start:.0f} s)")
     return 0
 
 
@@ -428,9 +554,10 @@ and, optionally, a [data] table of column names (id_col, time_col, target_col, f
   [data]
   time_col = "date"
 
-The model folder holds config.json and tensors.pt. Neural models keep their weights; classical models
-(naive family, ARIMA, ETS) keep their parameters and training data and are refitted when loaded
-(cheap, and no statsmodels object is pickled).""",
+The model folder holds manifest.json (checksums) and a payload folder with config.json and tensors.pt.
+Neural models keep their weights, ARIMA and ETS their fitted parameters (no refit, no statsmodels object
+pickled), the naive family its training data. An existing model folder at --out is replaced only with
+--force (atomically: the old or the new model always loads); any other file or folder is never replaced.""",
     "predict": """examples:
   tsrnn predict --model models/lstm --out forecasts.csv
   tsrnn predict --model models/arima --horizon 3 --level 80 95 --out forecasts.parquet
@@ -530,6 +657,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--config", metavar="TOML", help="a TOML file of estimator parameters (+ optional [data] table)")
     _add_data_columns(fit)
     fit.add_argument("--out", required=True, metavar="MODEL_DIR", help="the model folder to write")
+    fit.add_argument("--force", action="store_true",
+                     help="replace an existing model folder at --out (other files and folders are never replaced)")
     fit.set_defaults(func=_cmd_fit)
 
     predict = command("predict", "forecast with a saved model")
@@ -573,6 +702,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_param(tn, "a fixed estimator parameter outside the search space, repeatable (max_steps=300)")
     _add_data_columns(tn)
     tn.add_argument("--out", metavar="MODEL_DIR", help="save the best model, refitted on all the data")
+    tn.add_argument("--force", action="store_true",
+                    help="replace an existing model folder at --out (other files and folders are never replaced)")
     tn.add_argument("--report", metavar="HTML", help="write the tuning report (history, importances, trials)")
     tn.set_defaults(func=_cmd_tune)
 
@@ -586,9 +717,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the ``tsrnn`` command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
-    0 on success; 2 for bad usage or bad input (unknown dataset or model, missing file, invalid data or
-    parameter), with one line ``tsrnn: error: ...`` on stderr; 1 for anything else. ``--debug`` adds the
-    traceback.
+    0 on success; 2 for bad usage or bad input (unknown dataset or model, a missing, unreadable or malformed
+    file, invalid data or parameter, an output path that cannot be written, an output that would replace
+    something it may not, folds that do not fit the data, a storage that cannot be opened, a missing optional
+    dependency such as pyarrow for .parquet), with one line ``tsrnn: error: ...`` on stderr; 1 for anything
+    else, with the hint to rerun with ``--debug``, which adds the traceback; 130 when interrupted (Ctrl-C).
+    Output paths are checked before the work starts, and output files are renamed into place only when the
+    whole command succeeded (`_Outputs`): a failing command leaves no partial output.
 
     Example
     -------
@@ -605,15 +740,20 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:  # --help, --version (0) or a usage error (2, already printed)
         return stop.code if isinstance(stop.code, int) else 2
     debug = getattr(args, "debug", False)
+    args.outputs = _Outputs()
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        args.outputs.commit()
+        return code
     except KeyboardInterrupt:
+        args.outputs.discard()
         print("tsrnn: interrupted", file=sys.stderr)
         return 130
     except Exception as err:
+        args.outputs.discard()
         if debug:
             traceback.print_exc()
-        hint = "" if debug or isinstance(err, _INPUT_ERRORS) else " (run with --debug for the traceback)"
+        hint = "" if debug or _explained(err) else " (run with --debug for the traceback)"
         print(f"tsrnn: error: {_one_line(err)}{hint}", file=sys.stderr)
         return 2 if isinstance(err, _INPUT_ERRORS) else 1
 

@@ -6,6 +6,7 @@ Every forecaster goes through `to_panel`; nothing below the estimators ever look
 from __future__ import annotations
 
 import numbers
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from ._validation import check_int
 from .errors import DataError
 
-__all__ = ["Panel", "to_panel", "check_positive_int", "future_covariates", "FILL_POLICIES", "season_length_for"]
+__all__ = ["Panel", "to_panel", "check_positive_int", "future_covariates", "FILL_POLICIES", "season_length_for",
+           "seasonal_periods_for"]
 
 FILL_POLICIES = ("ffill", "interpolate", "zero")
 
@@ -40,6 +43,11 @@ class Panel:
     whole multiples of ``freq``. Extra columns of the input live in ``covariates`` (``[total, k]``).
     Build one with `to_panel`; a Panel is never modified in place.
 
+    When `to_panel` filled missing values (``fill_missing=``), ``missing`` marks them (``[total, 1 + k]``:
+    the target, then each covariate) and ``fill_missing`` names the policy. A `slice` then fills its
+    missing values again from the observed values inside the slice alone, so a panel cut at a cutoff holds
+    nothing derived from after it (an interpolation across the cutoff would otherwise leak the future).
+
     Example
     -------
     >>> import pandas as pd
@@ -58,6 +66,8 @@ class Panel:
     freq: pd.DateOffset
     covariates: np.ndarray  # [total, n_covariates] float32
     covariate_names: tuple[str, ...] = ()
+    missing: np.ndarray | None = None  # [total, 1 + n_covariates] bool: True where a value was filled in
+    fill_missing: str | None = None  # the policy that filled them, applied again to every slice
 
     @property
     def n_series(self) -> int:
@@ -111,6 +121,13 @@ class Panel:
         pos = np.repeat(first - self.offsets[:-1], self.lengths) + np.arange(len(self.values))
         return grid[pos]
 
+    @property
+    def target_missing(self) -> np.ndarray:
+        """``[total]`` bool: True where the target value was missing and has been filled in."""
+        if self.missing is None:
+            return np.zeros(len(self.values), dtype=bool)
+        return self.missing[:, 0]
+
     def id_position(self) -> dict:
         """Map from series id to its row in the panel."""
         return {uid: i for i, uid in enumerate(self.ids)}
@@ -118,7 +135,16 @@ class Panel:
     def slice(self, begin: Sequence[int] | np.ndarray, end: Sequence[int] | np.ndarray) -> Panel:
         """Keep positions ``[begin[i], end[i])`` of every series (per-series integer positions).
 
-        Used by backtests to cut a panel at a cutoff: ``panel.slice(0, cutoffs)``.
+        Used by backtests to cut a panel at a cutoff: ``panel.slice(0, cutoffs)``. Values that were filled
+        in (see ``missing``) are filled again from the observed values of the slice only.
+
+        Example
+        -------
+        >>> import numpy as np, pandas as pd
+        >>> s = pd.Series([1.0, np.nan, 5.0], index=pd.date_range("2020-01-01", periods=3), name="a")
+        >>> p = to_panel(s, fill_missing="interpolate")
+        >>> p.values.tolist(), p.slice(0, 2).values.tolist()  # the cut panel never sees the 5
+        ([1.0, 3.0, 5.0], [1.0, 1.0])
         """
         lengths = self.lengths
         begin = np.broadcast_to(np.asarray(begin, dtype=np.int64), lengths.shape)
@@ -130,7 +156,16 @@ class Panel:
         new_len = end - begin
         offsets = np.concatenate([[0], np.cumsum(new_len)]).astype(np.int64)
         starts = pd.DatetimeIndex([self.starts[i] + int(begin[i]) * self.freq for i in range(self.n_series)])
-        return Panel(self.ids, self.values[take], offsets, starts, self.freq, self.covariates[take], self.covariate_names)
+        values, covariates, missing = self.values[take], self.covariates[take], None
+        if self.missing is not None:
+            missing = self.missing[take]
+            if missing.any():  # fill again from this slice alone: nothing outside it may shape the values
+                values, covariates = _refill(values, covariates, missing, offsets, self.fill_missing, self.ids,
+                                             starts, self.freq, self.covariate_names)
+            else:
+                missing = None
+        return Panel(self.ids, values, offsets, starts, self.freq, covariates, self.covariate_names, missing,
+                     self.fill_missing if missing is not None else None)
 
     def select(self, rows: Sequence[int] | np.ndarray) -> Panel:
         """Keep the series at positions ``rows`` (in that order)."""
@@ -138,18 +173,23 @@ class Panel:
         pieces = [np.arange(self.offsets[i], self.offsets[i + 1]) for i in rows]
         take = np.concatenate(pieces) if len(pieces) else np.zeros(0, dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(self.lengths[rows])]).astype(np.int64)
+        missing = None if self.missing is None else self.missing[take]
+        if missing is not None and not missing.any():
+            missing = None
         return Panel(self.ids[rows], self.values[take], offsets, self.starts[rows], self.freq,
-                     self.covariates[take], self.covariate_names)
+                     self.covariates[take], self.covariate_names, missing,
+                     self.fill_missing if missing is not None else None)
 
     def with_values(self, values: np.ndarray) -> Panel:
         """The same panel with the target replaced (same layout)."""
         values = np.ascontiguousarray(values, dtype=np.float32)
         if values.shape != self.values.shape:
             raise ValueError(f"values has shape {values.shape}, the panel needs {self.values.shape}")
-        return Panel(self.ids, values, self.offsets, self.starts, self.freq, self.covariates, self.covariate_names)
+        return Panel(self.ids, values, self.offsets, self.starts, self.freq, self.covariates, self.covariate_names,
+                     self.missing, self.fill_missing)
 
     def to_frame(self, target_name: str = "y") -> pd.DataFrame:
-        """Long frame ``unique_id, ds, y[, covariates]`` (float64 values)."""
+        """Long frame ``unique_id, ds, y[, covariates]`` (float64 values, filled-in values included)."""
         frame = pd.DataFrame(
             {
                 "unique_id": np.repeat(self.ids, self.lengths),
@@ -171,11 +211,18 @@ class Panel:
             and np.array_equal(self.values, other.values, equal_nan=True)
             and self.covariate_names == other.covariate_names
             and np.array_equal(self.covariates, other.covariates, equal_nan=True)
+            and np.array_equal(_mask(self), _mask(other))
         )
 
 
+def _mask(panel: Panel) -> np.ndarray:
+    if panel.missing is not None:
+        return panel.missing
+    return np.zeros((len(panel.values), 1 + len(panel.covariate_names)), dtype=bool)
+
+
 def check_positive_int(value, name: str, *, allow_none: bool = False) -> int | None:
-    """Return ``value`` as an int, or raise a ValueError that names the parameter.
+    """Return ``value`` as an int, or raise an `InvalidParameterError` (a ValueError) that names the parameter.
 
     Example
     -------
@@ -184,45 +231,91 @@ def check_positive_int(value, name: str, *, allow_none: bool = False) -> int | N
     >>> check_positive_int(0, "horizon")
     Traceback (most recent call last):
     ...
-    ValueError: horizon must be a positive integer, got 0
+    tsrnn.errors.InvalidParameterError: horizon must be a positive integer, got 0
     """
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    return check_int(value, name, low=1, allow_none=allow_none)
+
+
+def seasonal_periods_for(freq: pd.DateOffset | str) -> tuple[int, ...]:
+    """The usual seasonal periods of a frequency, shortest first: 12 monthly, 4 quarterly, 5 business-daily,
+    7 daily, 52 weekly; below a day, one day and one week of steps (24 and 168 hourly, 48 and 336
+    half-hourly), as long as they stay short enough to look back over (a day of at most 288 steps, a
+    week of at most 672); ``(1,)`` otherwise (yearly, irregular multiples, seconds).
+
+    Example
+    -------
+    >>> seasonal_periods_for("MS"), seasonal_periods_for("h"), seasonal_periods_for("30min")
+    ((12,), (24, 168), (48, 336))
+    """
+    offset = to_offset(freq)
+    day = pd.Timedelta(days=1)
+    if isinstance(offset, pd.tseries.offsets.Tick) and pd.Timedelta(offset) < day:
+        step = pd.Timedelta(offset)
+        if day % step == pd.Timedelta(0):  # steps that tile a day: daily and weekly cycles
+            per_day = int(day // step)
+            periods = tuple(p for p, limit in ((per_day, 288), (7 * per_day, 672)) if p <= limit)
+            return periods or (1,)
+        return (1,)
+    name = offset.rule_code.split("-")[0]
+    table = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "B": 5, "C": 5, "D": 7, "W": 52}
+    return (table.get(name, 1) if offset.n == 1 else 1,)
 
 
 def season_length_for(freq: pd.DateOffset | str) -> int:
-    """The usual seasonal period for a frequency: 12 monthly, 4 quarterly, 5 business-daily, 7 daily,
-    52 weekly, 24 hourly, 1 otherwise.
+    """The usual (shortest) seasonal period for a frequency: 12 monthly, 4 quarterly, 5 business-daily,
+    7 daily, 52 weekly, 24 hourly (a day of steps below daily), 1 otherwise; see `seasonal_periods_for`.
 
     Example
     -------
     >>> season_length_for("MS"), season_length_for("QS-JAN"), season_length_for("B"), season_length_for("YS")
     (12, 4, 5, 1)
     """
-    name = to_offset(freq).rule_code.split("-")[0]
-    table = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "B": 5, "C": 5, "D": 7, "W": 52,
-             "h": 24, "H": 24}
-    return table.get(name, 1)
+    return seasonal_periods_for(freq)[0]
 
 
 def _fail(message: str) -> DataError:
     return DataError(message)
 
 
-def _as_long(data, id_col: str, time_col: str, target_col: str) -> pd.DataFrame:
+# --------------------------------------------------------------------------- input layouts
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How the caller's object was laid out, so that messages name what the caller sees."""
+
+    kind: str  # "long" | "wide" | "series"
+    target_col: str
+    series_name: object = None
+
+    def column(self, col, uid) -> str:
+        """How to name column ``col`` (the target or a covariate) of series ``uid`` in a message."""
+        if self.kind == "wide":
+            return f"wide column {uid!r}"
+        if self.kind == "series":
+            return f"Series {self.series_name!r}"
+        role = "target" if col == self.target_col else "covariate"
+        return f"{role} column {col!r}"
+
+
+def _as_long(data, id_col: str, time_col: str, target_col: str) -> tuple[pd.DataFrame, _Layout]:
     """Return a new long frame with columns id, time, target, extras (the caller's object is untouched)."""
     if isinstance(data, pd.Series):
+        name = data.name if data.name is not None else "series"
         if not isinstance(data.index, pd.DatetimeIndex | pd.PeriodIndex):
             raise _fail("a Series input needs a DatetimeIndex; got an index of type "
-                        f"{type(data.index).__name__}. Use a long frame with a '{time_col}' column instead.")
-        name = data.name if data.name is not None else "series"
+                        f"{type(data.index).__name__}{_numeric_index_hint(data.index, 'series.index')}. "
+                        f"Use a long frame with a '{time_col}' column instead.")
         idx = data.index.to_timestamp() if isinstance(data.index, pd.PeriodIndex) else data.index
-        return pd.DataFrame({id_col: name, time_col: idx, target_col: data.to_numpy()})
+        frame = pd.DataFrame({id_col: name, time_col: idx, target_col: data.to_numpy()})
+        return frame, _Layout("series", target_col, name)
     if not isinstance(data, pd.DataFrame):
         raise _fail(f"expected a pandas DataFrame, Series or Panel, got {type(data).__name__}")
+    duplicated = pd.unique(data.columns[data.columns.duplicated()])
+    if len(duplicated):
+        raise _fail(f"the frame has several columns named {', '.join(repr(c) for c in duplicated)}: every column "
+                    f"name must appear once (each wide column is one series, each long column one variable). "
+                    f"Rename or drop the duplicates, e.g. df.loc[:, ~df.columns.duplicated()]")
     is_wide = isinstance(data.index, pd.DatetimeIndex | pd.PeriodIndex) and time_col not in data.columns
     if is_wide:
         if data.shape[1] == 0:
@@ -239,15 +332,290 @@ def _as_long(data, id_col: str, time_col: str, target_col: str) -> pd.DataFrame:
         cols = np.repeat(np.arange(data.shape[1]), last - first + 1)
         ids = np.empty(data.shape[1], dtype=object)
         ids[:] = list(data.columns)
-        target = np.concatenate([data.iloc[a : b + 1, j].to_numpy() for j, (a, b) in enumerate(zip(first, last))])
-        return pd.DataFrame({id_col: ids[cols], time_col: idx[rows], target_col: target})
+        pieces = [data.iloc[a : b + 1, j] for j, (a, b) in enumerate(zip(first, last))]
+        # Concatenating Series keeps each column's dtype (object stays object), so bad cells are reported as written.
+        target = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+        frame = pd.DataFrame({id_col: ids[cols], time_col: idx[rows]})
+        frame[target_col] = target
+        return frame, _Layout("wide", target_col)
     missing = [c for c in (id_col, time_col, target_col) if c not in data.columns]
     if missing:
-        hint = "; a wide frame needs a DatetimeIndex" if time_col in missing else ""
+        hint = ""
+        if time_col in missing:
+            hint = "; a wide frame needs a DatetimeIndex"
+            if id_col in missing and target_col in missing:  # it looks like a wide frame
+                hint += _numeric_index_hint(data.index, "df.index")
         raise _fail(f"missing column(s) {missing}; the frame has columns {list(data.columns)}. "
                     f"Name yours with id_col=, time_col=, target_col={hint}")
     extras = [c for c in data.columns if c not in (id_col, time_col, target_col)]
-    return data.loc[:, [id_col, time_col, target_col, *extras]].copy()
+    return data.loc[:, [id_col, time_col, target_col, *extras]].copy(), _Layout("long", target_col)
+
+
+def _numeric_index_hint(index: pd.Index, expr: str) -> str:
+    if not (pd.api.types.is_numeric_dtype(index.dtype) and len(index)) or isinstance(index, pd.RangeIndex):
+        return ""
+    return (f" (its index holds numbers such as {_plain(index[0])!r}, not timestamps: convert them first, e.g. "
+            f"{expr} = pd.to_datetime({expr}.astype(int).astype(str), format='%Y') for years)")
+
+
+# --------------------------------------------------------------------------- timestamps
+
+# d/m/y or m/d/y written with one separator: the first two fields are ambiguous when both are <= 12.
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
+
+
+def _plain(value):
+    """numpy scalars shown as the Python values they are (2019, not np.int64(2019))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _numeric_times_error(what: str, col, example, where: str = "") -> DataError:
+    return _fail(
+        f"{what} holds numbers (e.g. {_plain(example)!r}{where}), not timestamps; tsrnn does not read numbers as "
+        f"dates (pandas "
+        f"would take them as nanoseconds since 1970). Convert the column first: for years, "
+        f"df[{col!r}] = pd.to_datetime(df[{col!r}].astype(int).astype(str), format='%Y'); for a step counter, "
+        f"df[{col!r}] = pd.Timestamp('2000-01-01') + pd.to_timedelta(df[{col!r}], unit='D') (then freq='D')")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Number) and not isinstance(value, np.datetime64 | np.timedelta64)
+
+
+def _quiet_to_datetime(values, **kwargs):
+    with warnings.catch_warnings():  # pandas warns when it falls back to dateutil or switches to day-first
+        warnings.simplefilter("ignore")
+        return pd.to_datetime(values, errors="coerce", **kwargs)
+
+
+def _parse_times(raw: pd.Series, col, ids: pd.Series | None, *, what: str | None = None, freq=None) -> pd.Series:
+    """``raw`` as datetime64 values, refusing numbers, ambiguous day/month strings, mixed formats and
+    mixed time zones with a message naming the column, the value and its series."""
+    what = what or f"column {col!r}"
+    if isinstance(raw.dtype, pd.PeriodDtype):
+        return raw.dt.to_timestamp()
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        parsed = raw
+    else:
+        if pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
+            present = raw.dropna()
+            raise _numeric_times_error(what, col, present.iloc[0] if len(present) else raw.iloc[0])
+        if pd.api.types.is_timedelta64_dtype(raw.dtype):
+            raise _fail(f"{what} holds durations ({raw.dtype}), not timestamps; add them to a start date first, "
+                        f"e.g. pd.Timestamp('2000-01-01') + df[{col!r}]")
+        values = raw.to_numpy(dtype=object)
+        present = values[pd.notna(values)]
+        uniques = pd.unique(present) if len(present) else present
+        if any(_is_number(v) for v in uniques):  # even among strings: a number is never read as a date
+            row = int(np.flatnonzero([_is_number(v) for v in values])[0])
+            where = f", row {row}" if ids is None else f", series {ids.iloc[row]!r}, row {row}"
+            raise _numeric_times_error(what, col, values[row], where)
+        dayfirst = None
+        if len(uniques) and all(isinstance(v, str) for v in uniques):
+            dayfirst = _day_first(raw, uniques, col, what, ids, freq)
+        try:
+            parsed = _quiet_to_datetime(raw, dayfirst=bool(dayfirst))
+        except (TypeError, ValueError, OverflowError) as err:  # mixed time zones and the like
+            _diagnose_times(raw, None, col, what, ids)
+            raise _fail(f"{what} cannot be parsed as timestamps: {err}") from None
+        if (parsed.isna() & raw.notna()).any():
+            _diagnose_times(raw, parsed, col, what, ids)
+        if dayfirst is not None:
+            unique_strings = pd.Series(uniques, dtype=object)  # in order of appearance: pandas infers the same format
+            _check_day_month(unique_strings, _quiet_to_datetime(unique_strings, dayfirst=dayfirst), dayfirst, what)
+    if raw.isna().any():
+        row = int(np.flatnonzero(raw.isna().to_numpy())[0])
+        raise _fail(f"{what} has a value that is not a timestamp: {raw.iloc[row]!r}{_where(ids, row)}")
+    return parsed
+
+
+def _where(ids: pd.Series | None, row: int) -> str:
+    return f" (row {row})" if ids is None else f" (series {ids.iloc[row]!r}, row {row})"
+
+
+def _alone(value):
+    """``value`` parsed on its own (its own format), or None."""
+    if _is_number(value):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stamp = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None if pd.isna(stamp) else stamp
+
+
+def _diagnose_times(raw: pd.Series, parsed: pd.Series | None, col, what: str, ids) -> None:
+    """Raise the most helpful error for values the column-wide parse rejected (called on failures only).
+
+    ``parsed`` is the column-wide result (None when pandas raised): its NaT rows are the rejected values.
+    """
+    values = raw.to_numpy(dtype=object)
+    rejected = np.ones(len(raw), dtype=bool) if parsed is None else (parsed.isna() & raw.notna()).to_numpy()
+    ref_row, ref = None, None
+    for row in (np.flatnonzero(~rejected) if parsed is not None else range(len(values))):
+        ref = _alone(values[row])
+        if ref is not None:
+            ref_row = int(row)
+            break
+    first_bad, seen = None, set()
+    for row in np.flatnonzero(rejected):
+        value = values[row]
+        key = (type(value), str(value))
+        if pd.isna(value) or key in seen:
+            continue
+        seen.add(key)
+        stamp = _alone(value)
+        if stamp is None:
+            raise _fail(f"{what} has a value that is not a timestamp: {value!r}{_where(ids, int(row))}")
+        if ref is not None and (stamp.tz is None) != (ref.tz is None):
+            aware, naive = (stamp, int(row)), (ref, ref_row)
+            if stamp.tz is None:
+                aware, naive = naive, aware
+            raise _fail(f"{what} mixes time-zone-aware timestamps such as {aware[0]}{_where(ids, aware[1])} with "
+                        f"naive ones such as {naive[0]}{_where(ids, naive[1])}; give every timestamp the same zone, "
+                        f"e.g. "
+                        f"localize the naive ones with .dt.tz_localize('<zone>') or convert all with "
+                        f"pd.to_datetime(df[{col!r}], utc=True)")
+        if ref is not None and stamp.tz is not None and stamp.utcoffset() != ref.utcoffset():
+            raise _fail(f"{what} mixes time zones or UTC offsets: {ref}{_where(ids, ref_row)} and {stamp}"
+                        f"{_where(ids, int(row))}; convert them to one zone first, e.g. "
+                        f"pd.to_datetime(df[{col!r}], utc=True).dt.tz_convert('<zone>')")
+        if first_bad is None and row != ref_row:
+            first_bad = (value, int(row))
+    if first_bad is not None and parsed is not None:
+        value, row = first_bad
+        good = f" and {values[ref_row]!r}{_where(ids, ref_row)}" if ref_row is not None else ""
+        raise _fail(f"{what} mixes date formats: {value!r}{_where(ids, row)}{good} are written differently. "
+                    f"Write every date in one format (YYYY-MM-DD is safest) or convert the column first, e.g. "
+                    f"pd.to_datetime(df[{col!r}], format='mixed', dayfirst=False)")
+
+
+def _day_first(raw: pd.Series, uniques, col, what: str, ids, freq) -> bool | None:
+    """Whether ``d/m/y``-like strings are day-first (True), month-first (False) or not of that form (None).
+
+    A field above 12 settles it; when every field is <= 12 the reading that gives regular series wins, and
+    when both (or neither) do the dates are ambiguous and refused: tsrnn does not guess.
+    """
+    fields = pd.Series(uniques, dtype=object).str.extract(_DAY_MONTH)
+    matched = fields[0].notna()
+    if not matched.any():
+        return None
+    if not matched.all():
+        other = uniques[int(np.flatnonzero(~matched.to_numpy())[0])]
+        odd = uniques[int(np.flatnonzero(matched.to_numpy())[0])]
+        raise _fail(f"{what} mixes date formats: {odd!r} and {other!r} are written differently. Write every date "
+                    f"in one format (YYYY-MM-DD is safest) or convert the column first, e.g. "
+                    f"pd.to_datetime(df[{col!r}], format='mixed', dayfirst=True)")
+    first, second = fields.loc[matched, 0].astype(int), fields.loc[matched, 2].astype(int)
+    examples = pd.Series(uniques, dtype=object)[matched]
+    if (first > 12).any() and (second > 12).any():
+        a, b = examples[first > 12].iloc[0], examples[second > 12].iloc[0]
+        raise _fail(f"{what} mixes day-first and month-first dates ({a!r} has the day first, {b!r} the month "
+                    f"first); write every date in one format (YYYY-MM-DD is safest)")
+    if (first > 12).any():
+        return True
+    if (second > 12).any() or (first == second).all():
+        return False
+    plausible = {}
+    for flag in (True, False):
+        stamps = _quiet_to_datetime(raw, dayfirst=flag)
+        plausible[flag] = bool(stamps.notna().all()) and _regular(stamps, ids, freq)
+    if plausible[True] != plausible[False]:
+        return plausible[True]
+    example = examples[first != second].iloc[0]
+    sep, year = _DAY_MONTH.match(example).group(2, 4)
+    y = "%Y" if len(year) == 4 else "%y"
+    day_first, month_first = pd.Timestamp(_alone_dayfirst(example, True)), pd.Timestamp(_alone_dayfirst(example, False))
+    reason = "both readings give" if plausible[True] else "neither reading gives"
+    raise _fail(f"{what} holds ambiguous dates such as {example!r}: day-first it is {day_first:%d %B %Y}, "
+                f"month-first {month_first:%B %d, %Y}, and {reason} regular series, so tsrnn will not guess. "
+                f"Convert the column first, e.g. df[{col!r}] = pd.to_datetime(df[{col!r}], "
+                f"format='%d{sep}%m{sep}{y}') for day-first dates (format='%m{sep}%d{sep}{y}' for month-first), "
+                f"or write the dates as YYYY-MM-DD")
+
+
+def _alone_dayfirst(text: str, dayfirst: bool):
+    return _quiet_to_datetime(pd.Series([text]), dayfirst=dayfirst).iloc[0]
+
+
+def _check_day_month(raw: pd.Series, parsed: pd.Series, dayfirst: bool, what: str) -> None:
+    """pandas infers one format from the first value: check every d/m/y value was read with the chosen order."""
+    fields = raw.astype(object).str.extract(_DAY_MONTH)
+    rows = fields[0].notna().to_numpy() & parsed.notna().to_numpy()
+    if not rows.any():
+        return
+    day = fields.loc[rows, 0 if dayfirst else 2].astype(int).to_numpy()
+    month = fields.loc[rows, 2 if dayfirst else 0].astype(int).to_numpy()
+    got = pd.DatetimeIndex(parsed[rows])
+    wrong = (got.day != day) | (got.month != month)
+    if wrong.any():
+        value = raw[rows].iloc[int(np.flatnonzero(wrong)[0])]
+        order = "day-first" if dayfirst else "month-first"
+        raise _fail(f"{what} mixes date formats: most dates are {order} but {value!r} was read otherwise; write "
+                    f"every date in one format (YYYY-MM-DD is safest)")
+
+
+def _regular(stamps: pd.Series, ids: pd.Series | None, freq) -> bool:
+    """True when every series' timestamps are distinct and fill most of one grid (of ``freq`` when given)."""
+    groups = [stamps] if ids is None else [g for _, g in stamps.groupby(ids.to_numpy(), sort=False)]
+    for group in groups:
+        ds = pd.DatetimeIndex(group).sort_values()
+        if ds.has_duplicates:
+            return False
+        if freq is not None:
+            grid = pd.date_range(ds[0], ds[-1], freq=freq)
+            if not ds.isin(grid).all() or len(grid) > 2 * len(ds):  # off the grid, or a mostly empty grid
+                return False
+        elif len(ds) > 1 and _infer_freq(ds) is None:
+            return False
+    return True
+
+
+def _check_not_epoch_numbers(ds: pd.DatetimeIndex, time_col) -> None:
+    """Numbers converted with ``pd.to_datetime`` land in the first second of 1970: refuse them."""
+    if len(ds) == 0:
+        return
+    local = ds.tz_localize(None) if ds.tz is not None else ds
+    epoch = pd.Timestamp("1970-01-01")
+    if local.min() >= epoch and local.max() - epoch < pd.Timedelta(seconds=1) and (local != epoch).any():
+        raise _fail(f"column {time_col!r} holds timestamps such as {local[local != epoch][0]}, all inside the first "
+                    f"second of 1970: numbers (years, step counters) converted with pd.to_datetime, which reads "
+                    f"them as nanoseconds. Convert the original numbers instead, e.g. "
+                    f"pd.to_datetime(years.astype(int).astype(str), format='%Y') for years, or "
+                    f"pd.Timestamp('2000-01-01') + pd.to_timedelta(steps, unit='D') for a step counter")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _real_numbers(raw: pd.Series, describe, ids: pd.Series, stamps: pd.Series) -> pd.Series:
+    """``raw`` as float64, refusing anything that is not a real number; ``describe(row)`` names the column."""
+    dtype = raw.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return raw.astype(np.float64)
+    for kind, test, hint in (
+            ("complex numbers", pd.api.types.is_complex_dtype, "np.real(...) or np.abs(...)"),
+            ("timestamps", pd.api.types.is_datetime64_any_dtype, "e.g. days since a date: (col - start).dt.days"),
+            ("durations", pd.api.types.is_timedelta64_dtype, "e.g. col.dt.total_seconds()"),
+            ("periods", lambda d: isinstance(d, pd.PeriodDtype), "e.g. col.dt.year"),
+            ("intervals", lambda d: isinstance(d, pd.IntervalDtype), "e.g. col.array.mid")):
+        if test(dtype):
+            raise _fail(f"{describe(0)} holds {kind} ({dtype}), not real numbers; convert it to numbers first "
+                        f"({hint})")
+    numeric = raw if pd.api.types.is_numeric_dtype(dtype) else pd.to_numeric(raw, errors="coerce")
+    if pd.api.types.is_complex_dtype(numeric.dtype):  # an object column of complex values
+        imaginary = np.flatnonzero(np.imag(numeric.to_numpy()) != 0)
+        row = int(imaginary[0]) if len(imaginary) else 0
+        raise _fail(f"{describe(row)} holds complex numbers such as {raw.iloc[row]!r} (series {ids.iloc[row]!r} "
+                    f"at {stamps.iloc[row]}), not real numbers; convert it first (e.g. the real part with np.real)")
+    bad = numeric.isna() & raw.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise _fail(f"{describe(row)} is not numeric: {raw.iloc[row]!r} in series {ids.iloc[row]!r} at "
+                    f"{stamps.iloc[row]}")
+    return numeric.astype(np.float64)
 
 
 def _infer_freq(ds: pd.DatetimeIndex) -> pd.DateOffset | None:
@@ -268,19 +636,67 @@ def _infer_freq(ds: pd.DatetimeIndex) -> pd.DateOffset | None:
         grid = pd.date_range(ds[0], ds[-1], freq=name)
         if len(grid) > 2 * len(ds):  # mostly empty grid: irregular timestamps, not a frequency with gaps
             continue
-        if wanted.issubset(grid.asi8) and (best_size is None or len(grid) < best_size):
+        if wanted.issubset(grid.as_unit(ds.unit).asi8) and (best_size is None or len(grid) < best_size):
             best, best_size = to_offset(name), len(grid)
     return best
 
 
-def _fill(frame: pd.DataFrame, columns: list[str], policy: str) -> pd.DataFrame:
-    if policy == "ffill":
-        frame[columns] = frame[columns].ffill().bfill()
-    elif policy == "interpolate":
-        frame[columns] = frame[columns].interpolate(method="linear", limit_direction="both")
-    else:
-        frame[columns] = frame[columns].fillna(0.0)
-    return frame
+# --------------------------------------------------------------------------- filling missing values
+
+
+def _fill_block(block: np.ndarray, policy: str) -> np.ndarray:
+    """Fill the NaNs of each column of ``block`` (``[time, columns]`` float64) from that column alone.
+
+    ``ffill`` carries the last value forward (a leading gap takes the first value), ``interpolate`` draws a
+    straight line between neighbours (ends stay flat), ``zero`` writes 0. A column without any value stays NaN
+    (except with ``zero``).
+    """
+    out = np.array(block, dtype=np.float64)
+    pos = np.arange(len(out))
+    for c in range(out.shape[1]):
+        col = out[:, c]
+        ok = ~np.isnan(col)
+        if ok.all():
+            continue
+        if policy == "zero":
+            col[~ok] = 0.0
+        elif not ok.any():
+            continue
+        elif policy == "ffill":
+            last = np.where(ok, pos, -1)
+            np.maximum.accumulate(last, out=last)
+            last[last < 0] = int(np.argmax(ok))
+            col[:] = col[last]
+        else:
+            col[~ok] = np.interp(pos[~ok], pos[ok], col[ok])
+    return out
+
+
+def _refill(values, covariates, missing, offsets, policy, ids, starts, freq, covariate_names):
+    """Fill the ``missing`` positions of every series again, from the observed values of that series only."""
+    if policy not in FILL_POLICIES:  # a hand-built Panel with a mask but no policy: refuse rather than guess
+        raise _fail(f"the panel marks missing values but its fill_missing={policy!r} is not one of {FILL_POLICIES}")
+    values, covariates = values.copy(), covariates.copy()
+    names = ["target", *(f"covariate {name!r}" for name in covariate_names)]
+    for i in range(len(offsets) - 1):
+        lo, hi = offsets[i], offsets[i + 1]
+        mask = missing[lo:hi]
+        if not mask.any():
+            continue
+        block = np.column_stack([values[lo:hi], covariates[lo:hi]]).astype(np.float64)
+        block[mask] = np.nan
+        filled = _fill_block(block, policy)
+        empty = np.isnan(filled).any(axis=0)
+        if empty.any():
+            end = starts[i] + (hi - lo - 1) * freq
+            raise _fail(f"the {names[int(np.argmax(empty))]} of series {ids[i]!r} has no observed value between "
+                        f"{starts[i]} and {end} to fill its missing values from (fill_missing={policy!r})")
+        values[lo:hi] = filled[:, 0]
+        covariates[lo:hi] = filled[:, 1:]
+    return values, covariates
+
+
+# --------------------------------------------------------------------------- the contract
 
 
 def to_panel(
@@ -305,11 +721,17 @@ def to_panel(
     freq : pandas offset alias, optional
         Inferred from the timestamps when not given.
     fill_missing : {"ffill", "interpolate", "zero"}, optional
-        How to fill missing timestamps and NaN/inf values. Without a policy they are errors.
+        How to fill missing timestamps and NaN/inf values. Without a policy they are errors. The Panel
+        remembers what was filled (``Panel.missing``), so backtests fill each fold from its own past.
     min_length : int
         The shortest series allowed; shorter ones are an error that says both lengths (and ``why``).
 
     Rows may come in any order (they are sorted). The caller's frame is never modified.
+
+    Timestamps must be dates: numbers (a ``year`` column, an integer step counter) are refused with the
+    conversion to write, as are strings such as ``01/02/2020`` whose day and month cannot be told apart
+    (a day above 12, or the only reading that gives regular series, settles the order), mixed date
+    formats and mixed time zones. Targets and covariates must be real numbers (booleans count as 0/1).
 
     Example
     -------
@@ -320,47 +742,30 @@ def to_panel(
     >>> p = to_panel(df)
     >>> list(p.ids), p.values.tolist(), p.freq.freqstr
     (['a', 'b'], [1.0, 2.0, 3.0, 4.0], 'MS')
+    >>> to_panel(df.assign(ds=[2021, 2020, 2021, 2020]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tsrnn.errors.DataError: column 'ds' holds numbers (e.g. 2021), not timestamps; ... format='%Y'); ...
     """
     if isinstance(data, Panel):
         _check_lengths(data.ids, data.lengths, min_length, why)
         return data
     if fill_missing is not None and fill_missing not in FILL_POLICIES:
         raise _fail(f"fill_missing={fill_missing!r} is not a policy; use one of {FILL_POLICIES} or None")
-    frame = _as_long(data, id_col, time_col, target_col)
+    frame, layout = _as_long(data, id_col, time_col, target_col)
     if len(frame) == 0:
         raise _fail("the input has no rows: an empty frame cannot be forecast")
 
     # Timestamps.
-    raw_ds = frame[time_col]
-    if isinstance(raw_ds.dtype, pd.PeriodDtype):
-        parsed = raw_ds.dt.to_timestamp()
-    else:
-        try:
-            parsed = pd.to_datetime(raw_ds, errors="coerce")
-        except (TypeError, ValueError) as err:  # mixed time zones and the like
-            raise _fail(f"column {time_col!r} cannot be parsed as timestamps: {err}") from None
-    bad = parsed.isna() & raw_ds.notna()
-    if raw_ds.isna().any() or bad.any():
-        row = int(np.flatnonzero((bad | raw_ds.isna()).to_numpy())[0])
-        raise _fail(f"column {time_col!r} has a value that is not a timestamp: {raw_ds.iloc[row]!r} "
-                    f"(series {frame[id_col].iloc[row]!r}, row {row})")
-    frame[time_col] = parsed
+    frame[time_col] = _parse_times(frame[time_col], time_col, frame[id_col], freq=freq)
 
-    # Target and covariates must be numbers.
+    # Target and covariates must be real numbers.
     extras = [c for c in frame.columns if c not in (id_col, time_col, target_col)]
     for col in [target_col, *extras]:
-        raw = frame[col]
-        if pd.api.types.is_bool_dtype(raw):
-            frame[col] = raw.astype(np.float64)
-            continue
-        numeric = pd.to_numeric(raw, errors="coerce") if not pd.api.types.is_numeric_dtype(raw) else raw
-        bad = numeric.isna() & raw.notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            role = "target" if col == target_col else "covariate"
-            raise _fail(f"{role} column {col!r} is not numeric: {raw.iloc[row]!r} in series "
-                        f"{frame[id_col].iloc[row]!r} at {frame[time_col].iloc[row]}")
-        frame[col] = numeric.astype(np.float64)
+        def describe(row, col=col):
+            return layout.column(col, frame[id_col].iloc[row])
+
+        frame[col] = _real_numbers(frame[col], describe, frame[id_col], frame[time_col])
 
     if frame[id_col].isna().any():
         row = int(np.flatnonzero(frame[id_col].isna().to_numpy())[0])
@@ -376,13 +781,14 @@ def to_panel(
     cols = [target_col, *extras]
     id_values = frame[id_col].to_numpy()
     all_ds = pd.DatetimeIndex(frame[time_col])
+    _check_not_epoch_numbers(all_ds, time_col)
     all_values = frame[cols].to_numpy(dtype=np.float64)  # [rows, 1 + n_extras]
     codes = pd.factorize(frame[id_col])[0]
     bounds = np.concatenate([[0], np.flatnonzero(np.diff(codes)) + 1, [len(frame)]])
     groups = [(id_values[lo], all_ds[lo:hi], lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
     offset = to_offset(freq) if freq is not None else _panel_freq(groups)
 
-    ids, starts, values, covs, lengths = [], [], [], [], []
+    ids, starts, values, covs, lengths, masks = [], [], [], [], [], []
     for uid, ds, lo, hi in groups:
         grid = pd.date_range(ds[0], ds[-1], freq=offset)
         arr = all_values[lo:hi].copy()  # [n, 1 + n_extras], our own copy
@@ -401,34 +807,39 @@ def to_panel(
                             f"{offset.freqstr!r}, the first at {missing_at}; pass fill_missing= one of {FILL_POLICIES}")
             arr = np.array(pd.DataFrame(arr, index=ds).reindex(grid).to_numpy())
         arr[~np.isfinite(arr)] = np.nan  # inf is treated like a missing value
-        bad = np.isnan(arr)
+        with np.errstate(over="ignore"):
+            arr32 = arr.astype(np.float32)
+        if np.isinf(arr32).any():
+            r, c = np.argwhere(np.isinf(arr32))[0]
+            raise _fail(f"{layout.column(cols[c], uid)} of series {uid!r} at {grid[r]} is too large for float32")
+        bad = np.isnan(arr32)
         if bad[:, 0].all():
-            raise _fail(f"series {uid!r} has no finite value in column {target_col!r}")
+            raise _fail(f"series {uid!r} has no finite value in {layout.column(target_col, uid)}")
         if bad.any():
             if fill_missing is None:
                 where = np.argwhere(bad)  # [k, (row, col)]
                 r, c = where[np.lexsort(where.T)][0]  # the first bad column, at its first bad row
-                raise _fail(f"column {cols[c]!r} has a NaN or infinite value in series {uid!r} at {grid[r]}; "
-                            f"pass fill_missing= one of {FILL_POLICIES} or clean the data")
-            arr = _fill(pd.DataFrame(arr, columns=range(len(cols))), list(range(len(cols))), fill_missing).to_numpy()
-            if np.isnan(arr).any():
-                c = int(np.flatnonzero(np.isnan(arr).any(axis=0))[0])
-                raise _fail(f"column {cols[c]!r} of series {uid!r} has no value to fill from")
-        with np.errstate(over="ignore"):
-            arr32 = arr.astype(np.float32)
-        if not np.isfinite(arr32).all():
-            r, c = np.argwhere(~np.isfinite(arr32))[0]
-            raise _fail(f"column {cols[c]!r} of series {uid!r} at {grid[r]} is too large for float32")
+                raise _fail(f"{layout.column(cols[c], uid)} has a NaN or infinite value in series {uid!r} at "
+                            f"{grid[r]}; pass fill_missing= one of {FILL_POLICIES} or clean the data")
+            # Filled from the float32 values, exactly as Panel.slice fills again, so a slice of the whole
+            # series reproduces these values bit for bit.
+            arr32 = _fill_block(arr32, fill_missing).astype(np.float32)
+            if np.isnan(arr32).any():
+                c = int(np.flatnonzero(np.isnan(arr32).any(axis=0))[0])
+                raise _fail(f"{layout.column(cols[c], uid)} of series {uid!r} has no value to fill from")
         ids.append(uid)
         starts.append(grid[0])
         values.append(arr32[:, 0])
         covs.append(arr32[:, 1:])
         lengths.append(len(arr32))
+        masks.append(bad)
 
     ids_arr = np.empty(len(ids), dtype=object)
     ids_arr[:] = ids
     lengths_arr = np.asarray(lengths, dtype=np.int64)
     _check_lengths(ids_arr, lengths_arr, min_length, why)
+    mask = np.concatenate(masks, axis=0)
+    filled = bool(mask.any())
     return Panel(
         ids=ids_arr,
         values=np.ascontiguousarray(np.concatenate(values)),
@@ -437,6 +848,8 @@ def to_panel(
         freq=offset,
         covariates=np.ascontiguousarray(np.concatenate(covs, axis=0)),
         covariate_names=tuple(str(c) for c in extras),
+        missing=mask if filled else None,
+        fill_missing=fill_missing if filled else None,
     )
 
 
@@ -472,7 +885,9 @@ def future_covariates(
     """Values of the future covariates ``names`` for the ``horizon`` steps after each series of ``panel``.
 
     ``X_future`` is a long frame (``id_col, time_col`` and the named columns) that must cover exactly the
-    next ``horizon`` timestamps of every series. Returns ``[n_series, horizon, len(names)]`` float32.
+    next ``horizon`` timestamps of every series; its timestamps and values follow the rules of `to_panel`, and
+    two rows for one (series, timestamp) that disagree are refused. Returns ``[n_series, horizon,
+    len(names)]`` float32.
 
     Example
     -------
@@ -490,9 +905,31 @@ def future_covariates(
     missing = [c for c in (id_col, time_col, *names) if c not in X_future.columns]
     if missing:
         raise _fail(f"X_future is missing column(s) {missing}; it has {list(X_future.columns)}")
-    frame = X_future.loc[:, [id_col, time_col, *names]].copy()
-    frame[time_col] = pd.to_datetime(frame[time_col])
-    frame = frame.drop_duplicates([id_col, time_col], keep="last").set_index([id_col, time_col])
+    duplicated = [c for c in dict.fromkeys((id_col, time_col, *names)) if (X_future.columns == c).sum() > 1]
+    if duplicated:
+        raise _fail(f"X_future has several columns named {', '.join(repr(c) for c in duplicated)}: every column "
+                    f"name must appear once")
+    frame = X_future.loc[:, list(dict.fromkeys([id_col, time_col, *names]))].copy()
+    frame[time_col] = _parse_times(frame[time_col], time_col, frame[id_col], what=f"X_future column {time_col!r}",
+                                   freq=panel.freq)
+    for name in names:
+        def describe(row, name=name):
+            return f"X_future column {name!r}"
+
+        frame[name] = _real_numbers(frame[name], describe, frame[id_col], frame[time_col])
+    repeated = frame.duplicated([id_col, time_col], keep=False)
+    if repeated.any():
+        # Identical repeats are harmless; rows that disagree leave no way to know which one the user meant.
+        conflicts = frame[repeated].groupby([id_col, time_col], sort=False)[names].nunique(dropna=False).max(axis=1)
+        if (conflicts > 1).any():
+            uid, stamp = conflicts.index[int(np.flatnonzero((conflicts > 1).to_numpy())[0])]
+            rows = frame[(frame[id_col] == uid) & (frame[time_col] == stamp)]
+            shown = "; ".join(", ".join(f"{n}={v!r}" for n, v in zip(names, row, strict=True))
+                              for row in rows[names].itertuples(index=False, name=None))
+            raise _fail(f"X_future has {len(rows)} different rows for series {uid!r} at {stamp} ({shown}); "
+                        f"keep one row per ({id_col}, {time_col})")
+        frame = frame.drop_duplicates([id_col, time_col])
+    frame = frame.set_index([id_col, time_col])
     out = np.empty((panel.n_series, horizon, len(names)), dtype=np.float32)
     for i, uid in enumerate(panel.ids):
         want = panel.future_index(i, horizon)
@@ -501,7 +938,7 @@ def future_covariates(
         if not present.all():
             raise _fail(f"X_future has no row for series {uid!r} at {want[~present][0]}; it must cover the "
                         f"{horizon} timestamps after {panel.end(i)}")
-        block = frame.loc[keys, names].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+        block = frame.loc[keys, names].to_numpy(dtype=np.float64)
         if not np.isfinite(block).all():
             r, c = np.argwhere(~np.isfinite(block))[0]
             raise _fail(f"X_future column {names[c]!r} of series {uid!r} at {want[r]} is not a finite number")

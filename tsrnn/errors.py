@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from sklearn.exceptions import NotFittedError
 
-__all__ = ["DataError", "NotFittedError", "TrainingDivergedError", "IncompatibleModelError"]
+__all__ = ["DataError", "InvalidParameterError", "NotFittedError", "TrainingDivergedError",
+           "IncompatibleModelError", "OutputExistsError"]
 
 
 class DataError(ValueError):
@@ -23,8 +24,27 @@ class DataError(ValueError):
     """
 
 
+class InvalidParameterError(ValueError, TypeError):
+    """A forecaster parameter of the wrong type or outside its range; the message names the parameter.
+
+    Raised by ``fit`` before any work is done. A ValueError (and, as in scikit-learn, a TypeError).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from tsrnn import RNNForecaster
+    >>> y = pd.Series(range(30), index=pd.date_range("2024-01-01", periods=30, freq="D"), dtype=float)
+    >>> try:
+    ...     RNNForecaster(learning_rate=float("inf")).fit(y)
+    ... except InvalidParameterError as err:
+    ...     print(err)
+    learning_rate must be a finite number > 0, got inf
+    """
+
+
 class TrainingDivergedError(RuntimeError):
-    """Training produced a NaN or infinite loss; the estimator keeps no half-fitted state.
+    """Training diverged: a NaN or infinite loss, non-finite weights, or final weights that forecast the training
+    windows far worse than a zero output of the network would; the estimator keeps no half-fitted state.
 
     Example
     -------
@@ -39,5 +59,18 @@ class IncompatibleModelError(ValueError):
     Example
     -------
     >>> issubclass(IncompatibleModelError, ValueError)
+    True
+    """
+
+
+class OutputExistsError(FileExistsError, ValueError):
+    """Saving would replace or delete something at the target path that tsrnn may not touch.
+
+    An existing tsrnn model folder is replaced only with ``overwrite=True`` (CLI ``--force``); any other
+    file or non-empty folder is never replaced. A ValueError (the CLI exits with code 2) and a FileExistsError.
+
+    Example
+    -------
+    >>> issubclass(OutputExistsError, FileExistsError) and issubclass(OutputExistsError, ValueError)
     True
     """

@@ -2,6 +2,7 @@
 
 A leaf module: it draws long frames and arrays handed to it, builds `matplotlib.figure.Figure` objects
 without pyplot (no GUI backend, safe in threads and on headless machines) and imports nothing from tsrnn.
+Series ids and model names are shown verbatim: ``$`` is never read as matplotlib mathtext, nor ``_`` as TeX.
 """
 
 from __future__ import annotations
@@ -28,6 +29,24 @@ def _new_axes(ax, n_rows: int = 1, height: float = 3.0):
     fig = Figure(figsize=(9.0, height * n_rows), layout="constrained")
     axes = fig.subplots(n_rows, 1, squeeze=False)[:, 0]
     return fig, list(axes)
+
+
+def _label_text(value) -> str:
+    """A user's name as a label: matplotlib leaves labels that start with "_" out of legends."""
+    text = str(value)
+    return " " + text if text.startswith("_") else text
+
+
+def _verbatim(*texts) -> None:
+    """Draw these Text artists as written: no mathtext (``net$_sales_$`` would not parse) and no TeX."""
+    for text in texts:
+        text.set_parse_math(False)
+        text.set_usetex(False)
+
+
+def _title_and_legend(axis, title) -> None:
+    _verbatim(axis.set_title(str(title)))
+    _verbatim(*axis.legend(loc="best", fontsize="small").get_texts())
 
 
 def _interval_pairs(columns: Sequence[str]) -> list[tuple[str, str, str]]:
@@ -99,12 +118,11 @@ def plot_forecasts(
                     axis.fill_between(fold["ds"], fold[widest[1]], fold[widest[2]], color=color, alpha=0.15,
                                       linewidth=0, label=f"{widest[0]}% interval" if j == 0 else None)
                 axis.plot(fold["ds"], fold["y_pred"], color=color, linewidth=1.4, marker="." if len(fold) < 3
-                          else None, label=name if j == 0 else None)
+                          else None, label=_label_text(name) if j == 0 else None)
             for cut in rows["cutoff"].unique() if len(models) == 1 and "cutoff" in rows else ():
                 axis.axvline(cut, color="grey", linewidth=0.5, alpha=0.5)
-        axis.set_title(str(uid))
         axis.grid(True, alpha=0.3)
-        axis.legend(loc="best", fontsize="small")
+        _title_and_legend(axis, uid)
     return fig
 
 
@@ -133,15 +151,14 @@ def plot_error_by_horizon(
         if metric not in table.columns:
             raise ValueError(f"no column {metric!r} in the error table of {name!r}; it has {list(table.columns)}")
         axis.plot(np.asarray(table.index), table[metric].to_numpy(dtype=float), marker="o",
-                  color=_COLORS[k % len(_COLORS)], label=str(name))
+                  color=_COLORS[k % len(_COLORS)], label=_label_text(name))
     from matplotlib.ticker import MaxNLocator
 
     axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xlabel("horizon step")
-    axis.set_ylabel(metric)
-    axis.set_title(f"{metric} by horizon step")
+    _verbatim(axis.set_ylabel(str(metric)))
     axis.grid(True, alpha=0.3)
-    axis.legend(loc="best", fontsize="small")
+    _title_and_legend(axis, f"{metric} by horizon step")
     return fig
 
 
@@ -182,17 +199,35 @@ def plot_equity(
     for k, (name, r) in enumerate(strategies.items()):
         if len(r) != len(bh):
             raise ValueError(f"{name!r} has {len(r)} returns but buy-and-hold has {len(bh)}")
-        axis.plot(x, curve(r), color=_COLORS[k % len(_COLORS)], linewidth=1.3, label=str(name))
+        axis.plot(x, curve(r), color=_COLORS[k % len(_COLORS)], linewidth=1.3, label=_label_text(name))
     if labels is not None and len(labels):
         ticks = np.unique(np.linspace(1, len(labels), num=min(6, len(labels))).round().astype(int))
         axis.set_xticks(ticks)
         axis.set_xticklabels([_label(labels[t - 1]) for t in ticks], fontsize="small")
+        _verbatim(*(label for tick in axis.xaxis.get_major_ticks() for label in (tick.label1, tick.label2)))
     axis.axhline(1.0, color="grey", linewidth=0.5)
     axis.set_ylabel("equity (start = 1)")
-    axis.set_title(title if title is not None else "equity curve")
     axis.grid(True, alpha=0.3)
-    axis.legend(loc="best", fontsize="small")
+    _title_and_legend(axis, title if title is not None else "equity curve")
     return fig
+
+
+def _unparseable_math_to_verbatim(fig) -> bool:
+    """Show verbatim every text of ``fig`` that mathtext cannot parse; True when there was one."""
+    from matplotlib.mathtext import MathTextParser
+    from matplotlib.text import Text
+
+    parser, changed = MathTextParser("path"), False
+    for text in fig.findobj(Text):
+        content = text.get_text()
+        if "$" not in content or not text.get_parse_math() or text.get_usetex():
+            continue
+        try:
+            parser.parse(content)
+        except ValueError:
+            _verbatim(text)
+            changed = True
+    return changed
 
 
 def _label(value) -> str:
@@ -206,7 +241,8 @@ def figure_to_data_uri(fig, dpi: int = 100, close: bool = True) -> str:
     """Render a Figure as a base64 PNG ``data:`` URI, for self-contained HTML (``<img src=...>``).
 
     ``close=True`` also detaches the figure from pyplot when pyplot created it, so loops that build
-    many reports do not leak memory.
+    many reports do not leak memory. A figure made elsewhere whose text is not valid mathtext (a label such
+    as ``net$_sales_$``) is drawn with that text verbatim instead of failing.
 
     Example
     -------
@@ -217,7 +253,13 @@ def figure_to_data_uri(fig, dpi: int = 100, close: bool = True) -> str:
     'data:image/png;base64,'
     """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    try:
+        fig.savefig(buffer, format="png", dpi=dpi)
+    except ValueError:
+        if not _unparseable_math_to_verbatim(fig):
+            raise
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
     if close:
         import sys
 

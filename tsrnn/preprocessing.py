@@ -12,6 +12,7 @@ __all__ = [
     "SCALERS",
     "TARGET_TRANSFORMS",
     "fit_scaler",
+    "transform_shift",
     "apply_transform",
     "invert_transform",
     "calendar_features",
@@ -19,7 +20,7 @@ __all__ = [
 ]
 
 SCALERS = ("standard", "robust", "minmax", "window", None)
-TARGET_TRANSFORMS = ("log", "diff", "log_return", None)
+TARGET_TRANSFORMS = ("log", "diff", "log_return", "seasonal_diff", "log_seasonal_diff", None)
 
 
 def fit_scaler(values: np.ndarray, kind: str | None) -> tuple[float, float]:
@@ -55,10 +56,27 @@ def fit_scaler(values: np.ndarray, kind: str | None) -> tuple[float, float]:
     return float(loc), float(scale)
 
 
-def apply_transform(y: np.ndarray, kind: str | None, *, series: object = None) -> np.ndarray:
-    """Transform one series: "log" -> log y; "diff" -> y[t] - y[t-1]; "log_return" -> log(y[t] / y[t-1]).
+def transform_shift(kind: str | None, season_length: int = 1) -> int:
+    """How many leading observations a target transform consumes: 1 for "diff"/"log_return", the season
+    length for the seasonal differences, 0 otherwise.
 
-    "diff" and "log_return" return one value fewer than they get. "log" and "log_return" need strictly
+    Example
+    -------
+    >>> transform_shift("diff"), transform_shift("seasonal_diff", 12), transform_shift("log")
+    (1, 12, 0)
+    """
+    if kind in ("diff", "log_return"):
+        return 1
+    if kind in ("seasonal_diff", "log_seasonal_diff"):
+        return int(season_length)
+    return 0
+
+
+def apply_transform(y: np.ndarray, kind: str | None, *, series: object = None, season_length: int = 1) -> np.ndarray:
+    """Transform one series: "log" -> log y; "diff" -> y[t] - y[t-1]; "log_return" -> log(y[t] / y[t-1]);
+    "seasonal_diff" -> y[t] - y[t-m]; "log_seasonal_diff" -> log y[t] - log y[t-m] (m = ``season_length``).
+
+    The differences return `transform_shift` values fewer than they get. The log transforms need strictly
     positive values; the error names the series.
 
     Example
@@ -67,42 +85,55 @@ def apply_transform(y: np.ndarray, kind: str | None, *, series: object = None) -
     [1.0, 2.0]
     >>> np.round(apply_transform(np.array([1.0, 2.0, 4.0]), "log_return"), 4).tolist()
     [0.6931, 0.6931]
+    >>> apply_transform(np.array([1.0, 5.0, 2.0, 7.0]), "seasonal_diff", season_length=2).tolist()
+    [1.0, 2.0]
     """
     if kind not in TARGET_TRANSFORMS:
         raise ValueError(f"unknown target_transform {kind!r}; valid ones are {list(TARGET_TRANSFORMS)}")
     y = np.asarray(y, dtype=np.float64)
-    if kind in ("log", "log_return") and np.any(y <= 0):
+    if kind in ("log", "log_return", "log_seasonal_diff") and np.any(y <= 0):
         at = int(np.flatnonzero(y <= 0)[0])
         raise ValueError(f"target_transform={kind!r} needs strictly positive values, but series {series!r} has "
-                         f"{y[at]} at position {at}; use target_transform=None or 'diff'")
-    if kind == "log":
-        return np.log(y)
-    if kind == "diff":
-        return np.diff(y)
-    if kind == "log_return":
-        return np.diff(np.log(y))
+                         f"{y[at]} at position {at}; use target_transform=None, 'diff' or 'seasonal_diff'")
+    if kind in ("log", "log_return", "log_seasonal_diff"):
+        y = np.log(y)
+    lag = transform_shift(kind, season_length)
+    if lag:
+        return y[lag:] - y[:-lag]
     return y
 
 
-def invert_transform(z: np.ndarray, kind: str | None, last: np.ndarray) -> np.ndarray:
+def invert_transform(z: np.ndarray, kind: str | None, last: np.ndarray, season_length: int = 1) -> np.ndarray:
     """Turn forecasts ``z`` (``[n, horizon]``, transformed scale) back into levels.
 
-    ``last`` (``[n]``) is the last observed level of each series, needed by "diff" and "log_return".
+    ``last`` holds the last observed levels of each series: ``[n]`` (the last one) or ``[n, k]`` (the last
+    ``k``, oldest first); the seasonal differences need the last ``season_length`` of them.
 
     Example
     -------
     >>> invert_transform(np.array([[1.0, 2.0]]), "diff", np.array([10.0])).tolist()
     [[11.0, 13.0]]
+    >>> invert_transform(np.array([[1.0, 2.0, 3.0]]), "seasonal_diff", np.array([[10.0, 20.0]]), 2).tolist()
+    [[11.0, 22.0, 14.0]]
     """
     z = np.asarray(z, dtype=np.float64)
-    last = np.asarray(last, dtype=np.float64).reshape(-1, *([1] * (z.ndim - 1)))
-    if kind == "log":
-        return np.exp(z)
-    if kind == "diff":
-        return last + np.cumsum(z, axis=1)
-    if kind == "log_return":
-        return last * np.exp(np.cumsum(z, axis=1))
-    return z
+    last = np.asarray(last, dtype=np.float64)
+    last = last.reshape(len(last), -1)  # [n, k]
+    if kind in ("log", "log_return", "log_seasonal_diff"):
+        last = np.log(last)
+    lag = transform_shift(kind, season_length)
+    if kind in ("diff", "log_return"):
+        out = last[:, -1:] + np.cumsum(z, axis=1)
+    elif lag:
+        if last.shape[1] < lag:
+            raise ValueError(f"inverting {kind!r} needs the last {lag} observations, got {last.shape[1]}")
+        levels = np.concatenate([last[:, -lag:], np.zeros_like(z)], axis=1)  # [n, lag + horizon]
+        for h in range(z.shape[1]):  # a step more than one season ahead adds to an earlier forecast
+            levels[:, lag + h] = levels[:, h] + z[:, h]
+        out = levels[:, lag:]
+    else:
+        out = z
+    return np.exp(out) if kind in ("log", "log_return", "log_seasonal_diff") else out
 
 
 def calendar_feature_names(freq: pd.DateOffset) -> list[str]:

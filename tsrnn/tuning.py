@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import json
 import math
 import numbers
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -40,6 +43,15 @@ __all__ = [
 _METRICS = {"mae": "MAE", "rmse": "RMSE", "smape": "sMAPE", "wape": "WAPE", "mase": "MASE", "rmsse": "RMSSE",
             "bias": "bias"}
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+# Trial system attributes of the heartbeat scheme (see `_Runner`): the worker's clock (``time.time()``) at its
+# last sign of life, and the mark of a trial failed because its worker stopped giving any.
+_HEARTBEAT = "tsrnn:heartbeat"
+_LOST = "tsrnn:lost"
+_STALE_AFTER = 4  # heartbeat intervals without a heartbeat after which a running trial's worker is taken for dead
+_MAX_RETRIES = 2  # a trial whose worker died is re-run at most this many times (a trial that kills its worker...)
+# Forecaster parameters that say where and how visibly a model runs, not what it computes: left out of the
+# study fingerprint, so that a study can be resumed with another progress setting or on another machine.
+_EXECUTION_PARAMS = ("progress", "n_jobs", "accelerator", "devices")
 # With prune_on="val_loss", fold k's optimiser step s is intermediate step k * _FOLD_STRIDE + s, so that
 # every fold's validation losses get their own steps and a step means the same thing in every trial.
 _FOLD_STRIDE = 1_000_000
@@ -48,23 +60,27 @@ _FOLD_STRIDE = 1_000_000
 # --------------------------------------------------------------------------- search spaces
 
 
-def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recursive: bool = True) -> dict:
+def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recursive: bool = True,
+              positive: bool = False) -> dict:
     """The default search space of `RNNForecaster`: cell, size, depth, window, dropout, learning rate, scaler,
-    strategy.
+    strategy, the linear skip path, the loss and the target transform.
 
     ``window`` runs over multiples of the season length (of 4 when the season is shorter), from one
     season up to ``max(4 seasons, 32 steps)``, capped at ``max_window``; ``dropout`` (between stacked
     layers) is searched only for two or more layers. ``recursive=False`` leaves out the recursive
-    strategy (it cannot use past covariates). The training length (``max_steps``, ``batch_size``) is
-    not searched: it stays as set on the forecaster.
+    strategy (it cannot use past covariates). ``target_transform`` tries None, "diff" and, for
+    ``positive`` data, "log"; the seasonal differences are left out (they cost a season of every series).
+    The training length (``max_steps``, ``batch_size``) and ``n_models`` are not searched: they stay as
+    set on the forecaster.
 
     Example
     -------
     >>> from optuna.trial import FixedTrial
     >>> trial = FixedTrial({"cell": "gru", "hidden_size": 16, "num_layers": 1, "window": 24,
-    ...                     "learning_rate": 0.01, "scaler": "window", "strategy": "direct"})
+    ...                     "learning_rate": 0.01, "scaler": "window", "strategy": "direct", "linear_skip": True,
+    ...                     "loss": "mae", "target_transform": None})
     >>> rnn_space(trial, season_length=12)
-    {'cell': 'gru', 'hidden_size': 16, 'num_layers': 1, 'dropout': 0.0, 'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'strategy': 'direct'}
+    {'cell': 'gru', 'hidden_size': 16, 'num_layers': 1, 'dropout': 0.0, 'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'strategy': 'direct', 'linear_skip': True, 'loss': 'mae', 'target_transform': None}
     """
     params = {"cell": trial.suggest_categorical("cell", ["lstm", "gru", "rnn"]),
               "hidden_size": trial.suggest_int("hidden_size", 8, 128, log=True),
@@ -82,6 +98,10 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     params["scaler"] = trial.suggest_categorical("scaler", ["window", "standard", "robust"])
     strategies = ["direct", "recursive", "seq2seq"] if recursive else ["direct", "seq2seq"]
     params["strategy"] = trial.suggest_categorical("strategy", strategies)
+    params["linear_skip"] = trial.suggest_categorical("linear_skip", [True, False])
+    params["loss"] = trial.suggest_categorical("loss", ["mae", "mse", "mase"])
+    transforms = [None, "diff", "log"] if positive else [None, "diff"]
+    params["target_transform"] = trial.suggest_categorical("target_transform", transforms)
     return params
 
 
@@ -147,7 +167,7 @@ def _forecaster_registry() -> dict[str, Callable]:
     return {
         "tsrnn.forecasters.rnn.RNNForecaster": lambda c: functools.partial(
             rnn_space, season_length=c["season_length"], max_window=c["max_window"],
-            recursive=not c["past_covariates"]),
+            recursive=not c["past_covariates"], positive=c["positive"]),
         "tsrnn.forecasters.arima.ARIMAForecaster": lambda c: functools.partial(
             arima_space, season_length=c["season_length"]),
         "tsrnn.forecasters.ets.ETSForecaster": lambda c: functools.partial(
@@ -174,7 +194,8 @@ def default_space(forecaster: BaseForecaster, df, horizon: int, folds: int = 3, 
     >>> from tsrnn import RNNForecaster
     >>> space = default_space(RNNForecaster(), tsrnn.load_dataset("shampoo"), horizon=3)
     >>> space(optuna.trial.FixedTrial({"cell": "lstm", "hidden_size": 8, "num_layers": 1, "window": 12,
-    ...                                "learning_rate": 0.003, "scaler": "window", "strategy": "direct"}))["window"]
+    ...                                "learning_rate": 0.003, "scaler": "window", "strategy": "direct",
+    ...                                "linear_skip": True, "loss": "mae", "target_transform": "log"}))["window"]
     12
     """
     panel = df if isinstance(df, Panel) else to_panel(df)
@@ -464,21 +485,59 @@ def make_objective(
         if horizon is None:
             raise ValueError(f"{type(forecaster).__name__} has no horizon parameter: pass horizon=")
     metric_name = _resolve_metric(metric)
-    if isinstance(folds, bool) or not isinstance(folds, numbers.Integral) or folds < 1:
-        raise ValueError(f"folds must be a positive integer, got {folds!r}")
-    step = step or horizon
+    horizon = _count(horizon, "horizon", 1)
+    folds = _count(folds, "folds", 1)
+    step = horizon if step is None else _count(step, "step", 1)
+    gap = _count(gap, "gap", 0)
+    m = int(season_length if season_length is not None else season_length_for(panel.freq))
+    _check_folds_fit(panel, horizon, folds, step, gap, m, metric_name)
     mode = _resolve_prune_on(prune_on, forecaster)
     space_fn = _as_space(space, forecaster, panel, horizon, folds, step, gap, season_length)
     names = _probe(space_fn, forecaster)
-    return _Objective(forecaster, panel, space_fn, names, metric_name, int(folds), refit, mode,
-                      dict(horizon=horizon, step=step, gap=gap, season_length=season_length, progress=False))
+    fingerprint = _fingerprint(forecaster, panel, metric=metric_name, horizon=horizon, folds=folds, step=step,
+                               gap=gap, season_length=m, refit=refit, fill_missing=fill_missing)
+    return _Objective(forecaster, panel, space_fn, names, metric_name, folds, refit, mode,
+                      dict(horizon=horizon, step=step, gap=gap, season_length=season_length, progress=False),
+                      fingerprint)
+
+
+def _count(value, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        what = "a positive integer" if low == 1 else f"an integer >= {low}"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return int(value)
+
+
+def _check_folds_fit(panel: Panel, horizon: int, folds: int, step: int, gap: int, season_length: int,
+                     metric_name: str) -> None:
+    """Refuse, before any trial, folds that no parameter value could be scored on: a first fold training on
+    fewer observations than the horizon (the least `backtest` accepts), or, for MASE/RMSSE, on no more than
+    one season (their scale would be undefined)."""
+    need, why = horizon, f"the horizon, {horizon}"
+    if metric_name in ("MASE", "RMSSE") and season_length + 1 > need:
+        need, why = season_length + 1, (f"season_length + 1 = {season_length + 1}, for the scale of "
+                                        f"{metric_name}")
+    lengths = panel.lengths
+    first = lengths - gap - horizon - (folds - 1) * step  # observations before fold 0's origin, per series
+    short = np.flatnonzero(first < need)
+    if len(short) == 0:
+        return
+    i = short[np.argmin(first[short])]
+    n = int(lengths[i])
+    fit = max(0, (n - gap - horizon - need) // step + 1)
+    others = f" ({len(short)} series are too short)" if len(short) > 1 else ""
+    raise ValueError(
+        f"{folds} fold(s) of horizon {horizon} (step {step}, gap {gap}) do not fit series {panel.ids[i]!r} of {n} "
+        f"observations{others}: its first fold would train on {max(int(first[i]), 0)} observations, and it "
+        f"needs at least {why}. Only {fit} fold(s) fit there: lower folds, horizon or step, or tune on longer "
+        "series")
 
 
 class _Objective:
     """The callable `make_objective` returns; its settings are checked there."""
 
     def __init__(self, forecaster, panel: Panel, space: Callable, param_names: list[str], metric: str,
-                 folds: int, refit, prune_on: str, settings: dict):
+                 folds: int, refit, prune_on: str, settings: dict, fingerprint: dict):
         self.forecaster = forecaster
         self.panel = panel
         self.space = space
@@ -488,6 +547,7 @@ class _Objective:
         self.refit = refit
         self.prune_on = prune_on
         self.settings = settings
+        self.fingerprint = fingerprint  # what the scores depend on; see `_fingerprint`
 
     def _fold_panel(self, k: int) -> Panel:
         """The data cut so that the last fold of a one-fold backtest is fold ``k`` of ``folds``."""
@@ -495,7 +555,7 @@ class _Objective:
         return self.panel.slice(np.zeros(self.panel.n_series, dtype=np.int64), self.panel.lengths - cut)
 
     def _with_callback(self, model: BaseForecaster, trial, fold: int) -> BaseForecaster:
-        if self.prune_on != "val_loss":
+        if self.prune_on != "val_loss" or _is_baseline(trial):
             return model
         extra = dict(model.get_params(deep=False).get("trainer_kwargs") or {})
         extra["callbacks"] = [*(extra.get("callbacks") or []),
@@ -505,6 +565,8 @@ class _Objective:
     def __call__(self, trial) -> float:
         scores: list[float] = []
         report = self.prune_on == "folds"
+        # The baseline is never pruned: its full score is what "never worse than your parameters" compares with.
+        may_prune = report and not _is_baseline(trial)
         try:
             model = _trial_forecaster(self.forecaster, trial, self.space)  # the space runs once per trial
             if self.refit is True or (not isinstance(self.refit, bool) and self.refit == 1):
@@ -514,7 +576,7 @@ class _Objective:
                     scores.append(_score_value(result.metrics()[self.metric].iloc[0], self.metric, k))
                     if report:
                         trial.report(scores[-1], k)
-                        if k < self.folds - 1 and trial.should_prune():
+                        if may_prune and k < self.folds - 1 and trial.should_prune():
                             raise optuna.TrialPruned(f"{self.metric} {scores[-1]:.4g} at fold {k}")
             else:  # folds share fits: one backtest runs them all
                 result = backtest(self._with_callback(model, trial, 0), self.panel, folds=self.folds,
@@ -541,8 +603,12 @@ class _Objective:
         return float(np.mean(scores))
 
 
+def _is_baseline(trial) -> bool:
+    return bool(trial.user_attrs.get("baseline"))
+
+
 def _trial_forecaster(forecaster: BaseForecaster, trial, space_fn: Callable) -> BaseForecaster:
-    if trial.user_attrs.get("baseline"):
+    if _is_baseline(trial):
         return clone(forecaster)
     params = space_fn(trial)
     if not isinstance(params, Mapping):
@@ -559,16 +625,115 @@ def _score_value(value, metric_name: str, k: int) -> float:
     return value
 
 
+# --------------------------------------------------------------------------- what a study's scores depend on
+
+
+def _plain(value):
+    """``value`` as JSON data that compares equal exactly when the setting is the same: numpy scalars as
+    numbers, offsets as their alias, objects without a value (callbacks, loggers) as their class."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted((_plain(v) for v in value), key=repr)
+    if isinstance(value, pd.DateOffset):
+        return value.freqstr
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    return f"<{type(value).__module__}.{type(value).__qualname__}>"
+
+
+def _data_digest(panel: Panel) -> str:
+    """A short description and a SHA-256 of everything in the panel a score can depend on."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([str(i) for i in panel.ids]).encode())
+    digest.update(np.ascontiguousarray(panel.offsets, dtype=np.int64).tobytes())
+    digest.update(json.dumps([getattr(panel.freq, "freqstr", str(panel.freq)),
+                              *(str(start) for start in panel.starts)]).encode())  # str: with the time zone
+    digest.update(np.ascontiguousarray(panel.values).tobytes())
+    digest.update(json.dumps(list(panel.covariate_names)).encode())
+    digest.update(np.ascontiguousarray(panel.covariates).tobytes())
+    missing = getattr(panel, "missing", None)
+    if missing is not None:
+        digest.update(np.ascontiguousarray(missing).tobytes())
+    return (f"{panel.n_series} series, {int(panel.lengths.sum())} observations, sha256 "
+            f"{digest.hexdigest()[:16]}")
+
+
+def _cutoffs_digest(panel: Panel, horizon: int, folds: int, step: int, gap: int) -> str:
+    """The forecast origins of the folds: the last training timestamp of every (series, fold)."""
+    lengths = panel.lengths.astype(np.int64)
+    stamps = []
+    for i in range(panel.n_series):
+        cutoffs = lengths[i] - gap - horizon - step * np.arange(folds - 1, -1, -1)
+        stamps.extend(str(panel.starts[i] + int(c - 1) * panel.freq) for c in cutoffs)
+    digest = hashlib.sha256(json.dumps(stamps).encode()).hexdigest()[:16]
+    return f"{min(stamps)} to {max(stamps)}, sha256 {digest}"
+
+
+def _fingerprint(forecaster: BaseForecaster, panel: Panel, **settings) -> dict:
+    """Everything a trial's score depends on besides its own parameters, as JSON data: `tune` records it in a
+    new study and refuses to add trials scored differently."""
+    cls = type(forecaster)
+    params = {name: _plain(value) for name, value in sorted(forecaster.get_params(deep=False).items())
+              if name not in _EXECUTION_PARAMS}
+    return {"forecaster": f"{cls.__module__}.{cls.__qualname__}", "params": params,
+            **{name: _plain(value) for name, value in settings.items()},
+            "data": _data_digest(panel),
+            "cutoffs": _cutoffs_digest(panel, settings["horizon"], settings["folds"], settings["step"],
+                                       settings["gap"])}
+
+
+def _differences(stored: Mapping, current: Mapping, prefix: str = "") -> list[str]:
+    lines = []
+    for key in [*stored, *(k for k in current if k not in stored)]:
+        old, new = stored.get(key, "<unset>"), current.get(key, "<unset>")
+        if isinstance(old, Mapping) and isinstance(new, Mapping):
+            lines += _differences(old, new, f"{prefix}{key}.")
+        elif old != new:
+            lines.append(f"{prefix}{key} was {old!r}, now {new!r}")
+    return lines
+
+
+def _check_fingerprint(study, fingerprint: dict) -> None:
+    stored = study.user_attrs.get("fingerprint")
+    if stored is None:
+        if study.get_trials(deepcopy=False, states=_FINISHED):
+            warnings.warn(f"study {study.study_name!r} was created by an older tsrnn, which did not record what its "
+                          "scores depend on: tsrnn cannot check that its trials were scored like this run's "
+                          "(same data, horizon, folds, step, metric and forecaster)", UserWarning, stacklevel=3)
+        study.set_user_attr("fingerprint", fingerprint)
+        return
+    differences = _differences(stored, fingerprint)
+    if differences:
+        raise ValueError(f"study {study.study_name!r} holds trials scored with other settings, which cannot be "
+                         f"compared with this run's: {'; '.join(differences)}. Resume it with the same data and "
+                         "settings, or start a new study (another study_name)")
+
+
 # --------------------------------------------------------------------------- storage, sampler, pruner
 
 
 def _storage(storage):
-    if storage is None or isinstance(storage, optuna.storages.BaseStorage):
+    if storage is None:
+        return optuna.storages.InMemoryStorage()
+    if isinstance(storage, optuna.storages.BaseStorage):
         return storage
     if isinstance(storage, str | os.PathLike):
         text = os.fspath(storage)
         if "://" not in text and text.endswith((".journal", ".log")):
-            return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(text))
+            folder = os.path.dirname(os.path.abspath(text))
+            if not os.path.isdir(folder):
+                raise ValueError(f"storage {text!r}: the folder {folder} does not exist; create it first")
+            try:
+                return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(text))
+            except OSError as err:
+                raise ValueError(f"storage {text!r}: cannot open the journal file ({err.strerror or err})") from None
         if "://" in text:
             return _rdb_storage(text)
     raise ValueError(f"storage must be None (in memory), a database URL such as 'sqlite:///tuning.db' or "
@@ -577,21 +742,34 @@ def _storage(storage):
 
 
 def _rdb_storage(url: str):
-    # Several processes write one SQLite file: wait for its lock instead of failing after 5 s.
-    from sqlalchemy.exc import IntegrityError, OperationalError  # optuna's own dependency
+    from sqlalchemy.engine import make_url  # optuna's own dependency
+    from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
+    if url.startswith("sqlite"):  # SQLite would say only "unable to open database file"
+        try:
+            database = make_url(url).database
+        except ArgumentError as err:
+            raise ValueError(f"storage {url!r}: {err}") from None
+        folder = os.path.dirname(os.path.abspath(database)) if database and database != ":memory:" else None
+        if folder and not os.path.isdir(folder):
+            raise ValueError(f"storage {url!r}: the folder {folder} does not exist; create it first")
+    # Several processes write one SQLite file: wait for its lock instead of failing after 5 s.
     engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else None
     attempt = 0
     while True:
         try:
             return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
-        except (OperationalError, IntegrityError):
+        except (OperationalError, IntegrityError) as err:
             # Workers started together on a new database race to create its tables and stamp its schema
             # version ("table ... already exists", "UNIQUE constraint failed"); a retry finds them made.
             attempt += 1
             if attempt == 5:
-                raise
+                reason = " ".join(str(getattr(err, "orig", None) or err).split())
+                raise ValueError(f"storage {url!r}: cannot open the database ({reason}); check the URL, that "
+                                 "its folder exists and is writable, or that the server is up") from None
             time.sleep(0.2 * attempt)
+        except (ImportError, ArgumentError, ValueError) as err:  # no driver for the URL, or a malformed URL
+            raise ValueError(f"storage {url!r}: {' '.join(str(err).split())}") from None
 
 
 def _sampler(sampler, random_state):
@@ -614,6 +792,197 @@ def _pruner(pruner):
     if isinstance(pruner, optuna.pruners.BasePruner):
         return pruner
     raise ValueError(f"pruner must be 'median', 'hyperband', None or an optuna pruner, got {pruner!r}")
+
+
+# --------------------------------------------------------------------------- running the trials
+
+
+class _Heartbeat:
+    """While a trial runs, record the worker's clock in the trial every ``interval`` seconds, from a thread."""
+
+    def __init__(self, storage, trial_id: int, interval: float):
+        self.storage, self.trial_id, self.interval = storage, trial_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tsrnn-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        try:
+            self.storage.set_trial_system_attr(self.trial_id, _HEARTBEAT, time.time())
+        except Exception:  # a busy database, or the trial failed as lost meanwhile: try again at the next beat
+            pass
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._beat()
+
+    def __enter__(self):
+        self._beat()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _counts(trials) -> tuple[int, int]:
+    """``(finished, running)``: trials that finished with a result (complete, pruned, or failed by their own
+    error or an interrupt), which are the ones ``n_trials`` counts, and trials running now. A trial lost with
+    its worker does not count: it is re-run, or another trial takes its place."""
+    finished = sum(t.state.is_finished() and not t.system_attrs.get(_LOST) for t in trials)
+    return finished, sum(t.state == TrialState.RUNNING for t in trials)
+
+
+class _Runner:
+    """Run the trials of one study, in this worker, until the study holds ``n_trials`` finished trials.
+
+    The total is exact with any number of workers: before a trial starts, its worker counts the finished and
+    running trials, and after taking a trial (``study.ask()``) it checks that fewer than ``n_trials`` trials
+    with smaller numbers are finished or running; if two workers took the last place at once, the later trial
+    goes back to the queue (state WAITING, no parameters drawn yet) and a later resume runs it. When the last
+    trials are running in other workers, this one waits for them, so that every worker returns the same study.
+
+    With a storage shared between processes, each running trial records a heartbeat (`_Heartbeat`). A running
+    trial silent for ``_STALE_AFTER`` heartbeat intervals lost its worker (killed, out of memory, machine
+    gone): it is marked failed (``error`` says why; it does not count) and re-run with the same parameters and
+    attributes (a baseline stays the baseline), at most ``_MAX_RETRIES`` times. Workers' clocks must agree to
+    within that margin.
+    """
+
+    def __init__(self, study, storage, objective: Callable, n_trials: int, timeout: float | None,
+                 heartbeat_interval: float, progress: bool):
+        self.study, self.storage, self.objective, self.n_trials = study, storage, objective, n_trials
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.shared = not isinstance(storage, optuna.storages.InMemoryStorage)
+        self.interval = heartbeat_interval
+        self.poll = min(1.0, heartbeat_interval)
+        self.study_id = storage.get_study_id_from_name(study.study_name)
+        self.bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=n_trials, desc="tune", unit="trial")
+        self._lock = threading.Lock()
+
+    def _trial_id(self, number: int) -> int:
+        return self.storage.get_trial_id_from_study_id_trial_number(self.study_id, number)
+
+    def fail_lost(self) -> None:
+        """Fail the running trials whose worker stopped giving heartbeats, and queue their re-runs."""
+        if not self.shared:  # one process: a dead worker took the whole study with it
+            return
+        now = time.time()
+        for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            started = t.datetime_start.timestamp() if t.datetime_start else 0.0  # a re-run's copied beat is older
+            silent = now - max(float(t.system_attrs.get(_HEARTBEAT, 0.0)), started)
+            if silent <= _STALE_AFTER * self.interval:
+                continue
+            history = [*t.system_attrs.get("retry_history", []), t.number]  # optuna's RetryFailedTrialCallback keys
+            rerun = len(history) <= _MAX_RETRIES
+            trial_id = self._trial_id(t.number)
+            try:
+                self.storage.set_trial_system_attr(trial_id, _LOST, True)
+                self.storage.set_trial_user_attr(
+                    trial_id, "error", f"its worker stopped (no heartbeat for {silent:.0f} s); "
+                    + ("re-run as a new trial" if rerun else f"not re-run after {len(history)} attempts"))
+                if not self.storage.set_trial_state_values(trial_id, TrialState.FAIL):
+                    continue
+            except optuna.exceptions.UpdateFinishedTrialError:
+                continue  # it finished after all, or another worker failed it first
+            if rerun:
+                system_attrs = {k: v for k, v in t.system_attrs.items() if k not in (_HEARTBEAT, _LOST)}
+                system_attrs.update(failed_trial=history[0], retry_history=history)
+                self.study.add_trial(optuna.trial.create_trial(
+                    state=TrialState.WAITING, params=t.params, distributions=t.distributions,
+                    user_attrs={"baseline": True} if _is_baseline(t) else {}, system_attrs=system_attrs))
+
+    def ensure_baseline(self) -> None:
+        """Queue the baseline trial unless one completed, is running or queued, or failed by its own error."""
+        trials = self.study.get_trials(deepcopy=False)
+        if _counts(trials)[0] >= self.n_trials:
+            return
+        baselines = [t for t in trials if _is_baseline(t)]
+        if any(t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING) for t in baselines):
+            return
+        if any(t.state == TrialState.FAIL and "error" in t.user_attrs and not t.system_attrs.get(_LOST)
+               for t in baselines):
+            return  # the forecaster's own parameters raise: running them again cannot help
+        self.study.enqueue_trial({}, user_attrs={"baseline": True})
+
+    def _claim(self, trial) -> bool:
+        """Whether ``trial`` (just taken) may run; if not, it goes back to the queue untouched."""
+        trials = self.study.get_trials(deepcopy=False)
+        before = [t for t in trials if t.number < trial.number]
+        taken = sum((t.state.is_finished() and not t.system_attrs.get(_LOST)) or t.state == TrialState.RUNNING
+                    for t in before)
+        if taken >= self.n_trials:
+            self.storage.set_trial_state_values(self._trial_id(trial.number), TrialState.WAITING)
+            return False
+        if _is_baseline(trial) and any(_is_baseline(t) and (t.state in (TrialState.COMPLETE, TrialState.RUNNING,
+                                                                          TrialState.WAITING)) for t in before):
+            trial.set_user_attr("baseline", False)  # workers that started together each queued one: sample instead
+        return True
+
+    def _run_trial(self, trial) -> None:
+        value, state, interrupt = None, TrialState.FAIL, None
+        beat = _Heartbeat(self.storage, self._trial_id(trial.number), self.interval) if self.shared else None
+        with beat or contextlib.nullcontext():
+            try:
+                value, state = self.objective(trial), TrialState.COMPLETE
+            except optuna.TrialPruned:
+                state = TrialState.PRUNED
+            except Exception:  # recorded in the trial's "error" attribute by the objective
+                pass
+            except KeyboardInterrupt as err:  # the trial is recorded as failed; the study stops
+                interrupt = err
+        # skip_if_finished: another worker may have taken this trial for lost (a very long pause)
+        self.study.tell(trial, value if state == TrialState.COMPLETE else None, state=state, skip_if_finished=True)
+        if interrupt is not None:
+            raise interrupt
+
+    def _expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def work(self) -> None:
+        """The loop of one worker (or of one thread with ``n_jobs``)."""
+        while True:
+            self.fail_lost()
+            finished, running = _counts(self.study.get_trials(deepcopy=False))
+            self._show(finished)
+            if finished >= self.n_trials or self._expired():
+                return
+            if finished + running >= self.n_trials:  # the last trials run elsewhere: wait for them (or their loss)
+                time.sleep(self.poll)
+                continue
+            trial = self.study.ask()
+            if self._claim(trial):
+                self._run_trial(trial)
+
+    def _show(self, finished: int) -> None:
+        if self.bar is None:
+            return
+        with self._lock:
+            self.bar.n = min(finished, self.n_trials)
+            complete = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            if complete:
+                best = min(complete, key=lambda t: t.value) if self.study.direction.name == "MINIMIZE" else \
+                    max(complete, key=lambda t: t.value)
+                self.bar.set_postfix_str(f"best {best.value:.4g} (trial {best.number})", refresh=False)
+            self.bar.refresh()
+
+    def run(self, n_jobs: int) -> None:
+        try:
+            if n_jobs == 1:
+                self.work()
+                return
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(n_jobs, thread_name_prefix="tsrnn-tune") as pool:
+                for future in [pool.submit(self.work) for _ in range(n_jobs)]:
+                    future.result()
+        finally:
+            if self.bar is not None:
+                self.bar.close()
 
 
 # --------------------------------------------------------------------------- the result
@@ -788,6 +1157,7 @@ def tune(
     season_length: int | None = None,
     prune_on: str = "auto",
     baseline: bool = True,
+    heartbeat_interval: float = 30.0,
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
@@ -809,28 +1179,44 @@ def tune(
     forecaster raise ``ValueError`` before any trial runs (a function space is called once on a
     throwaway trial to find them).
 
-    Trials: ``n_trials`` is the total number of finished trials wanted in the study: resuming a study that
-    holds 3 runs ``n_trials - 3`` more (0 if it already has enough). With ``baseline=True`` a new study's
-    first trial runs the forecaster's own parameters, so ``best_score_`` is never worse than what you
-    started from on these folds (that trial has the user attribute ``baseline``). A trial whose fit
+    Trials: ``n_trials`` is the exact number of finished trials (complete, pruned or failed; not those lost
+    with their worker, below) the study should hold: resuming a study that holds 3 runs ``n_trials - 3``
+    more (none if it already has enough).
+    With ``baseline=True`` the forecaster's own parameters run as a trial (the user attribute ``baseline``;
+    the first trial of a new study), so ``best_score_`` is never worse than what you started from on these
+    folds. The baseline trial is never pruned; on resume it is queued again when it has no complete result
+    (it was interrupted, or its worker died) unless its own parameters raised an error. A trial whose fit
     diverges (`tsrnn.errors.TrainingDivergedError`) or raises is recorded as failed, with its error in
     ``trials_["user_attrs_error"]``, and the study goes on; ``KeyboardInterrupt`` stops it (the trials
-    finished so far stay in the storage). If no trial completes, ``RuntimeError``.
+    finished so far stay in the storage; the interrupted one is recorded as failed). If no trial completes,
+    ``RuntimeError``. Folds that cannot fit the data (series too short for ``folds`` folds of ``horizon``
+    steps, or, for MASE/RMSSE, a first fold with no more than one season of training data) raise
+    ``ValueError`` before any trial runs.
 
     Storage and workers: ``storage=None`` keeps the study in memory. A database URL
     (``"sqlite:///tuning.db"``, ``"postgresql://user:pw@host/db"``, ``"mysql+pymysql://..."``) or a
     journal file path ending in ``.journal`` or ``.log`` (`optuna.storages.JournalStorage`, for shared
     disks such as NFS) records every trial as it finishes. The same ``study_name`` on the same storage
-    resumes the study. Several processes running ``tune`` with the same ``storage`` and ``study_name``
-    work on one study (SQLite for processes on one machine; PostgreSQL/MySQL or a journal file on a shared
-    disk across machines): each trial is run by one worker, and they stop together when the study holds
-    ``n_trials`` finished trials (each worker may finish the trial it is running, so a few more can
-    appear). ``n_jobs`` runs trials in threads within one process.
+    resumes the study. A new study records what its scores depend on (the forecaster's class and
+    parameters, the metric, horizon, folds, step, gap, refit, season length, ``fill_missing``, the cutoffs
+    and a hash of the data) in its user attribute ``fingerprint``; resuming it with any of them different
+    raises ``ValueError`` naming each difference, instead of mixing scores that cannot be compared (where a
+    trial ran or whether it showed progress may differ). Several processes running ``tune`` with the same
+    ``storage`` and ``study_name`` work on one study (SQLite for processes on one machine; PostgreSQL/MySQL
+    or a journal file on a shared disk across machines): each trial is run by one worker, and the study
+    ends with exactly ``n_trials`` finished trials: a worker checks before each trial, and when two take the
+    last place at the same moment, the later trial goes back to the queue unstarted (state WAITING, for a
+    later resume). A worker whose remaining trials are running elsewhere waits for them, so every worker
+    returns the same result. While a trial runs in a shared storage its worker records a heartbeat every
+    ``heartbeat_interval`` seconds; a running trial silent for 4 intervals lost its worker (killed, out of
+    memory, machine lost): the next worker to check marks it failed (it does not count towards
+    ``n_trials``) and runs it again with the same parameters (at most twice). Workers' clocks must agree to
+    within that margin. ``n_jobs`` runs trials in threads within one process (-1: one per CPU).
 
     Reproducibility: ``random_state`` seeds the sampler (TPE by default; ``sampler="random"`` or any optuna
     sampler), so with a deterministic forecaster (set its own ``random_state``) and ``n_jobs=1`` the same
     call samples the same parameters in the same order. ``pruner``: "median" (``MedianPruner()``),
-    "hyperband", None, or an optuna pruner. ``progress`` shows Optuna's progress bar and trial log (set
+    "hyperband", None, or an optuna pruner. ``progress`` shows a progress bar with the best score (set
     ``progress=False`` on an RNN as well to hide its training bars). ``step``, ``gap``, ``season_length``
     and the data keywords are those of `tsrnn.evaluation.backtest`.
 
@@ -851,24 +1237,31 @@ def tune(
         raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}")
     if direction not in ("minimize", "maximize"):
         raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs < 1:
+        raise ValueError(f"n_jobs must be a positive integer or -1 (one thread per CPU), got {n_jobs!r}")
+    if timeout is not None and (not isinstance(timeout, numbers.Real) or not timeout > 0):
+        raise ValueError(f"timeout must be None or a number of seconds > 0, got {timeout!r}")
+    if (isinstance(heartbeat_interval, bool) or not isinstance(heartbeat_interval, numbers.Real)
+            or not 0 < heartbeat_interval < math.inf):
+        raise ValueError(f"heartbeat_interval must be a number of seconds > 0, got {heartbeat_interval!r}")
     data_kwargs = dict(id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
                        fill_missing=fill_missing)
     objective = make_objective(forecaster, df, horizon, space, metric, folds, refit, step, gap, season_length,
                                prune_on, **data_kwargs)
     with _optuna_quiet(not progress):
-        study = optuna.create_study(storage=_storage(storage), sampler=_sampler(sampler, random_state),
+        store = _storage(storage)
+        study = optuna.create_study(storage=store, sampler=_sampler(sampler, random_state),
                                     pruner=_pruner(pruner), study_name=study_name, direction=direction,
                                     load_if_exists=True)
         _check_resumed(study, objective.metric, direction)
-        if baseline and not study.get_trials(deepcopy=False):
-            study.enqueue_trial({}, user_attrs={"baseline": True}, skip_if_exists=True)
-        done = len(study.get_trials(deepcopy=False, states=_FINISHED))
-        if n_trials > done:
-            from optuna.study import MaxTrialsCallback
-
-            study.optimize(objective, n_trials=n_trials - done, timeout=timeout, n_jobs=n_jobs,
-                           catch=(Exception,), callbacks=[MaxTrialsCallback(n_trials, states=_FINISHED)],
-                           show_progress_bar=progress)
+        _check_fingerprint(study, objective.fingerprint)
+        runner = _Runner(study, store, objective, int(n_trials), timeout, float(heartbeat_interval), progress)
+        runner.fail_lost()
+        if baseline:
+            runner.ensure_baseline()
+        runner.run(int(n_jobs))
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not complete:
         trials = study.get_trials(deepcopy=False)

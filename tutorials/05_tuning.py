@@ -297,8 +297,10 @@ else:
     shutil.rmtree(workdir, ignore_errors=True)  # fast mode leaves nothing behind
 
 # %% [markdown]
-# A few trials more than `n_trials` can appear: each worker finishes the trial it is running when the
-# target is reached.
+# The study ends with exactly `n_trials` finished trials: each worker checks the count before every trial,
+# and one that finishes early waits for the trials still running elsewhere, so both print the same study.
+# If a worker dies (killed, out of memory), its trial stops sending heartbeats; the other worker (or the
+# next resume) marks it failed after a few heartbeat intervals and runs it again.
 #
 # ## Summary
 #

@@ -414,3 +414,206 @@ def test_compare_writes_its_report(tmp_path):
     cmp = compare({"naive": NaiveForecaster(), "mean": MeanForecaster()}, long_frame({"a": TEN}), horizon=2,
                   progress=False, season_length=1, report=path)
     assert path.exists() and set(cmp.results) == {"naive", "mean"}
+
+
+# --------------------------------------------------------------------------- missing values: filled per fold
+
+
+def _gappy(rng, lengths: dict[str, int]) -> pd.DataFrame:
+    """Series with NaN targets and missing timestamps inside (never the first or last), a past covariate
+    ``past`` and a known-in-advance covariate ``promo``, both with gaps of their own."""
+    parts = []
+    for uid, n in lengths.items():
+        part = pd.DataFrame({"unique_id": uid, "ds": pd.date_range("2024-01-01", periods=n, freq="D"),
+                             "y": 50 + np.cumsum(rng.normal(0, 2, n)), "past": rng.normal(0, 1, n),
+                             "promo": (rng.random(n) < 0.4).astype(float)})
+        inside = np.arange(1, n - 1)
+        part.loc[inside[rng.random(n - 2) < 0.2], "y"] = np.nan
+        part.loc[inside[rng.random(n - 2) < 0.15], "past"] = np.nan
+        part.loc[inside[rng.random(n - 2) < 0.15], "promo"] = np.nan
+        parts.append(part.drop(index=inside[rng.random(n - 2) < 0.1]))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _scrambled_after(df: pd.DataFrame, res: BacktestResult, fold: int, span: int, rng) -> pd.DataFrame:
+    """Everything after each series' cutoff of ``fold`` changed: new values, new NaN gaps, gaps filled, and after
+    the forecast span missing timestamps; ``promo`` only after the span (its span values are known in advance)."""
+    origins = res.origins[res.origins["fold"] == fold].set_index("unique_id")
+    parts = []
+    for uid, part in df.groupby("unique_id", sort=False):
+        part = part.set_index("ds").reindex(pd.date_range(part["ds"].iloc[0], part["ds"].iloc[-1], freq="D"))
+        part["unique_id"] = uid
+        c, n = int(origins.loc[uid, "n_train"]), len(part)
+        after, later = np.arange(c, n), np.arange(min(c + span, n), n)
+        part.iloc[after, part.columns.get_loc("y")] = rng.normal(500, 100, len(after))
+        part.iloc[after, part.columns.get_loc("past")] = rng.normal(-40, 5, len(after))
+        part.iloc[later, part.columns.get_loc("promo")] = rng.normal(9, 1, len(later))
+        for col in ("y", "past"):
+            part.iloc[after[(rng.random(len(after)) < 0.3) & (after < n - 1)], part.columns.get_loc(col)] = np.nan
+        part.iloc[later[(rng.random(len(later)) < 0.3) & (later < n - 1)], part.columns.get_loc("promo")] = np.nan
+        drop = later[(rng.random(len(later)) < 0.3) & (later < n - 1)]  # a dropped row would drop promo too
+        parts.append(part.drop(index=part.index[drop]).rename_axis("ds").reset_index())
+    return pd.concat(parts, ignore_index=True)[list(df.columns)]
+
+
+def _assert_fold_unchanged(base: BacktestResult, changed: BacktestResult, fold: int) -> None:
+    cols = [c for c in base.forecasts.columns if c.startswith("y_pred")]
+    before = base.forecasts.loc[base.forecasts["fold"] == fold, ["unique_id", "ds", *cols]].reset_index(drop=True)
+    after = changed.forecasts.loc[changed.forecasts["fold"] == fold, ["unique_id", "ds", *cols]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after)
+    assert base.errors[base.errors["fold"] == fold].drop(columns="cutoff").reset_index(drop=True).equals(
+        changed.errors[changed.errors["fold"] == fold].drop(columns="cutoff").reset_index(drop=True))
+
+
+POLICIES = ["ffill", "interpolate", "zero"]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("refit", [True, False, 2])
+@pytest.mark.parametrize("model", NAIVE_FAMILY, ids=lambda m: type(m).__name__)
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**16), fold=st.integers(0, 2))
+def test_filled_values_never_carry_the_future_into_a_fold(model, refit, policy, seed, fold):
+    rng = np.random.default_rng(seed)
+    df = _gappy(rng, {"a": 16, "b": 19})
+    kwargs = dict(horizon=2, folds=3, refit=refit, level=80, fill_missing=policy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a fold may fail: then it must fail the same way
+        base = quiet_backtest(model, df, **kwargs)
+        changed = quiet_backtest(model, _scrambled_after(df, base, fold, 2, rng), **kwargs)
+    _assert_fold_unchanged(base, changed, fold)
+
+
+def _heavy_models():
+    from tsrnn.forecasters.arima import ARIMAForecaster
+    from tsrnn.forecasters.ets import ETSForecaster
+
+    return {
+        "arima_exog": ARIMAForecaster(order=(1, 0, 0), season_length=1, exog=["promo"]),
+        "ets": ETSForecaster(error="add", trend="none", seasonal="none", season_length=1),
+        "rnn": tiny_rnn(future_covariates=["promo"], max_steps=2),
+    }
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("refit", [True, False, 2])
+@pytest.mark.parametrize("name", ["arima_exog", "ets", "rnn"])
+def test_filled_values_never_carry_the_future_into_a_fold_of_arima_ets_rnn(name, refit, policy):
+    rng = np.random.default_rng(hash((name, str(refit), policy)) % 2**32)
+    model = _heavy_models()[name]
+    df = _gappy(rng, {"a": 18, "b": 20})
+    kwargs = dict(horizon=2, folds=2, refit=refit, fill_missing=policy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        base = quiet_backtest(model, df, **kwargs)
+        assert len(base.forecasts) and base.forecasts["y_pred"].notna().all()
+        for fold in (0, 1):
+            _assert_fold_unchanged(base, quiet_backtest(model, _scrambled_after(df, base, fold, 2, rng), **kwargs),
+                                   fold)
+
+
+def test_interpolation_across_a_cutoff_does_not_move_its_forecast():
+    # The issue's example: a gap right before the last value. Filling the whole series first made the last
+    # value reach the naive forecast made before it (120 -> 620).
+    y = [100.0] * 10 + [np.nan, 120.0]
+    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2024-01-01", periods=12), "y": y})
+    for last in (120.0, 620.0):
+        res = quiet_backtest(NaiveForecaster(), df.assign(y=y[:-1] + [last]), horizon=1, folds=2,
+                             fill_missing="interpolate")
+        assert res.forecasts["y_pred"].tolist() == [100.0, 100.0]
+
+
+@pytest.mark.filterwarnings("ignore:MASE and RMSSE are undefined")
+def test_a_fold_without_any_observed_value_fails_instead_of_borrowing_from_the_future():
+    # ffill ends with a backward fill: filling the whole series first trained fold 0 on the later 6.
+    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2024-01-01", periods=8),
+                       "y": [np.nan] * 5 + [6.0, 7.0, 8.0]})
+    with pytest.warns(RuntimeWarning, match="1 of 3 folds failed"):
+        res = quiet_backtest(MeanForecaster(), df, horizon=1, folds=3, step=1, fill_missing="ffill")
+    assert res.errors["fold"].tolist() == [0] and "no observed value" in res.errors["message"].iloc[0]
+    assert res.forecasts["y_pred"].tolist() == [6.0, pytest.approx(43 / 7)]  # [6 x 6] ; [6 x 6, 7]
+
+
+def test_tune_scores_folds_filled_from_their_own_past():
+    # tune() scores trials with backtests of a panel that keeps its missing-value mask, cut per fold.
+    from optuna.trial import FixedTrial
+
+    from tsrnn.tuning import make_objective
+
+    scores = []
+    for after in (120.0, 620.0):
+        y = [100.0] * 9 + [np.nan, after, after]  # fold 1's history ends with the gap, right before `after`
+        df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2024-01-01", periods=12), "y": y})
+        objective = make_objective(NaiveForecaster(), df, horizon=2, folds=2, metric="mae", season_length=1,
+                                   space=lambda trial: {}, fill_missing="interpolate")
+        scores.append(objective(FixedTrial({})))
+    # fold 0: 100 against 100 (its second actual is missing); fold 1: the gap filled flat, 100 against `after`
+    assert scores == [(0.0 + 20.0) / 2, (0.0 + 520.0) / 2]
+
+
+def test_missing_actuals_are_not_scored_and_are_flagged():
+    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2024-01-01", periods=10),
+                       "y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, np.nan, 9.0, 10.0]})
+    df = df.drop(index=[8])  # 2024-01-09 is missing as a timestamp, 2024-01-08 as a value
+    res = quiet_backtest(NaiveForecaster(), df, horizon=2, folds=2, fill_missing="zero")
+    f = res.forecasts
+    assert f["ds"].dt.day.tolist() == [7, 8, 9, 10]
+    assert f["y_missing"].tolist() == [False, True, True, False]
+    np.testing.assert_array_equal(f["y"], [7.0, np.nan, np.nan, 10.0])
+    assert f["y_pred"].tolist() == [6.0, 6.0, 0.0, 0.0]  # fold 1's history ends with the zero-filled day 8
+    m = res.metrics()
+    assert m["n"].iloc[0] == 2 and m["MAE"].iloc[0] == pytest.approx((1.0 + 10.0) / 2)
+    by_fold = res.metrics(by="fold")
+    assert by_fold["n"].tolist() == [1, 1] and by_fold["MAE"].tolist() == [1.0, 10.0]
+    assert res.actuals["y"].isna().sum() == 2
+    assert res.origins["last_value"].tolist() == [6.0, 7.0]  # the last observed value, not the filled 0
+
+
+# --------------------------------------------------------------------------- covariates known in advance
+
+
+class PromoNaive(NaiveForecaster):
+    """Naive plus the promo of each forecast step; declares promo known in advance (no parameter names it)."""
+
+    @property
+    def known_covariates_(self):
+        return ("promo",)
+
+    def _predict(self, panel, horizon, X_future, levels):
+        from tsrnn.data import future_covariates
+
+        out = super()._predict(panel, horizon, X_future, levels)
+        out["y_pred"] = out["y_pred"] + future_covariates(X_future, panel, horizon, ["promo"])[:, :, 0]
+        return out
+
+
+def test_backtest_passes_the_covariates_the_model_declares_known():
+    promo = {"a": [0.0] * 8 + [10.0, 20.0]}
+    df = long_frame({"a": TEN}, promo=promo, other={"a": [1.0] * 10})
+    res = quiet_backtest(PromoNaive(), df, horizon=2, folds=1)
+    assert res.forecasts["y_pred"].tolist() == [8.0 + 10.0, 8.0 + 20.0]
+
+
+def test_arima_with_exog_can_be_backtested_compared_and_tuned():
+    from optuna.trial import FixedTrial
+
+    from tsrnn.forecasters.arima import ARIMAForecaster
+    from tsrnn.tuning import make_objective
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40)
+    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2020-01-01", periods=40, freq="MS"),
+                       "y": 5.0 + 2.0 * x + rng.normal(0, 0.01, 40), "x": x, "unused": rng.normal(size=40)})
+    model = ARIMAForecaster(order=(0, 0, 0), season_length=1, exog=["x"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no fold may fail
+        res = quiet_backtest(model, df, horizon=3, folds=2, level=80)
+        cmp = compare({"arima": model, "naive": NaiveForecaster()}, df, horizon=3, folds=2, progress=False,
+                      season_length=1)
+    assert len(res.errors) == 0 and len(res.forecasts) == 6
+    np.testing.assert_allclose(res.forecasts["y_pred"], res.forecasts["y"], atol=0.05)  # y = 5 + 2 x
+    assert cmp.leaderboard.index[0] == "arima" and cmp.leaderboard.loc["arima", "n_errors"] == 0
+    objective = make_objective(model, df, horizon=3, folds=2, season_length=1, space=lambda trial: {})
+    assert objective(FixedTrial({})) < 0.1
+    assert ARIMAForecaster(exog="all", order=(0, 0, 0)).fit(df).known_covariates_ == ("x", "unused")
+    assert ARIMAForecaster(order=(0, 0, 0)).fit(df).known_covariates_ == ()

@@ -151,3 +151,15 @@ def test_long_per_series_tables_are_cut(tmp_path, monkeypatch):
     assert "The first 2 of 3 series" in text
     section = text.split("<h2>Metrics per series</h2>")[1].split("</section>")[0]
     assert Page(section).tables == 1 and ">c<" not in section
+
+
+@pytest.mark.parametrize("uid", ["net$_sales_$", "$x^$", "a$b", "_hidden"])
+def test_series_and_model_names_with_mathtext_characters_are_drawn_verbatim(tmp_path, uid):
+    # A name like net$_sales_$ used to crash matplotlib's mathtext parser after the whole backtest had run.
+    cmp = compare({"naive": NaiveForecaster(), "drift $_a_$": DriftForecaster()}, prices(ids=(uid, "plain")),
+                  horizon=3, folds=2, progress=False)
+    text = cmp.report(tmp_path / "report.html").read_text(encoding="utf-8")
+    page = Page(text)
+    check_self_contained(page)
+    assert "Equity curves" in page.headings and len(page.images) >= 4
+    assert "drift $_a_$" in text

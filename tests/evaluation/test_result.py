@@ -180,3 +180,32 @@ def test_plot_draws_one_panel_per_series(tiny):
 
     ax = Figure().subplots()
     assert tiny.plot(ax=ax) is ax.figure and ax.get_title() == "a"
+
+
+def test_missing_actuals_are_left_out_of_every_metric():
+    # b's actual at 2024-01-05 (fold 1, step 1) is missing; the model saw it forward-filled, it is not scored.
+    res = backtest(NaiveForecaster(), frame({"a": A, "b": [2.0, 4.0, 8.0, 6.0, np.nan, 4.0]}), horizon=2,
+                   folds=2, season_length=1, progress=False, fill_missing="ffill")
+    assert res.forecasts["y_missing"].tolist() == [False] * 6 + [True, False]
+    table = res.metrics(by="series")
+    assert table["n"].tolist() == [4, 3]
+    # b: errors 4, 2 (fold 0) and -2 (fold 1, whose first actual is missing)
+    assert table.loc["b", "MAE"] == pytest.approx(8 / 3)
+    assert table.loc["b", "bias"] == pytest.approx(M.bias([8.0, 6.0, 4.0], [4.0, 4.0, 6.0]))
+    # MASE per (series, fold) over the observed actuals: fold 0 3 / 2, fold 1 2 / (8 / 3)
+    assert table.loc["b", "MASE"] == pytest.approx((3 / 2 + 2 / (8 / 3)) / 2)
+    assert res.metrics()["n"].iloc[0] == 7
+    trades = res.trades()
+    assert len(trades) == 3 and not trades["y"].isna().any()  # b's fold 1 has no price to close a trade at
+
+
+def test_a_fold_whose_actuals_are_all_missing_has_nan_metrics_and_n_zero():
+    y = [1.0, 2.0, 3.0, 4.0, np.nan, np.nan, 7.0, 8.0]
+    res = backtest(NaiveForecaster(), frame({"a": y}), horizon=2, folds=3, season_length=1, progress=False,
+                   fill_missing="interpolate")
+    # fold 2's history ends with the gap, filled flat from 4 (the 7 after the cutoff is not used): naive says 4
+    assert res.forecasts["y_pred"].tolist() == [2.0, 2.0, 4.0, 4.0, 4.0, 4.0]
+    by_fold = res.metrics(by="fold")
+    assert by_fold["n"].tolist() == [2, 0, 2]
+    assert by_fold["MAE"].iloc[[0, 2]].tolist() == [1.5, 3.5] and np.isnan(by_fold["MAE"].iloc[1])
+    assert res.metrics()["MAE"].iloc[0] == pytest.approx(2.5)

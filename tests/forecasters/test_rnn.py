@@ -83,7 +83,7 @@ def test_clone_and_get_params():
     model = tiny(trainer_kwargs=kwargs, quantiles=(0.2, 0.8), loss="quantile")
     params = model.get_params()
     assert params["trainer_kwargs"] is kwargs and params["quantiles"] == (0.2, 0.8)
-    assert params["hidden_size"] == 4 and params["cell"] == "lstm" and len(params) == 26
+    assert params["hidden_size"] == 4 and params["cell"] == "lstm" and len(params) == 29
     model.set_params(trainer_kwargs=None).fit(panel2())
     copy = clone(model)
     assert copy.get_params() == model.get_params()
@@ -104,6 +104,20 @@ def test_same_seed_same_forecast_other_seed_other_forecast():
 
 
 # --- persistence ----------------------------------------------------------------------------------------
+def _payload(path):
+    """The folder holding config.json and tensors.pt of a saved model (named by its manifest)."""
+    return path / json.loads((path / "manifest.json").read_text())["payload"]
+
+
+def _resign(path):
+    """Record the current files of the payload in the manifest, as someone editing a folder carefully would."""
+    manifest = json.loads((path / "manifest.json").read_text())
+    for name in ("config.json", "tensors.pt"):
+        data = (_payload(path) / name).read_bytes()
+        manifest["files"][name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    (path / "manifest.json").write_text(json.dumps(manifest))
+
+
 def test_save_load_round_trip(tmp_path):
     df = panel2()
     model = tiny(loss="quantile", calendar_features=True, target_transform="log").fit(df)
@@ -114,12 +128,12 @@ def test_save_load_round_trip(tmp_path):
     pd.testing.assert_frame_equal(loaded.predict(df=fresh), model.predict(df=fresh), check_exact=True)
     pd.testing.assert_frame_equal(loaded.history_, model.history_)
     assert loaded.get_params() == model.get_params()
-    assert sorted(os.listdir(path)) == ["config.json", "tensors.pt"]
+    assert sorted(os.listdir(_payload(path))) == ["config.json", "tensors.pt"]
 
 
 def test_tampered_or_foreign_model_folders_are_refused(tmp_path):
     path = tiny().fit(panel2()).save(tmp_path / "model")
-    tensors = path / "tensors.pt"
+    tensors = _payload(path) / "tensors.pt"
     good = tensors.read_bytes()
 
     tensors.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))  # one flipped bit
@@ -128,11 +142,18 @@ def test_tampered_or_foreign_model_folders_are_refused(tmp_path):
     tensors.write_bytes(good)
     RNNForecaster.load(path)  # intact again
 
-    config = json.loads((path / "config.json").read_text())
-    (path / "config.json").write_text(json.dumps(dict(config, format_version=999)))
+    config_file = _payload(path) / "config.json"
+    config = json.loads(config_file.read_text())
+    config_file.write_text(json.dumps(dict(config, ids=config["ids"][::-1])))  # swapped ids: caught by the manifest
+    with pytest.raises(IncompatibleModelError, match="manifest"):
+        RNNForecaster.load(path)
+    manifest = json.loads((path / "manifest.json").read_text())
+    (path / "manifest.json").write_text(json.dumps(dict(manifest, format_version=999)))
     with pytest.raises(IncompatibleModelError, match="format version 999"):
         RNNForecaster.load(path)
-    (path / "config.json").write_text(json.dumps(dict(config, params=dict(config["params"], hidden_size=5))))
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    config_file.write_text(json.dumps(dict(config, params=dict(config["params"], hidden_size=5))))
+    _resign(path)
     with pytest.raises(IncompatibleModelError, match="not describe a valid RNNForecaster"):
         RNNForecaster.load(path)  # the weights do not fit the network the config describes
 
@@ -150,10 +171,8 @@ class _Payload:
 def test_load_never_unpickles_code(tmp_path):
     path = tiny().fit(panel2()).save(tmp_path / "model")
     marker = tmp_path / "code_ran"
-    torch.save({"state_dict": _Payload(marker)}, path / "tensors.pt")
-    config = json.loads((path / "config.json").read_text())
-    config["tensors_sha256"] = hashlib.sha256((path / "tensors.pt").read_bytes()).hexdigest()  # checksum passes
-    (path / "config.json").write_text(json.dumps(config))
+    torch.save({"state_dict": _Payload(marker)}, _payload(path) / "tensors.pt")
+    _resign(path)  # the checksums pass
     with pytest.raises(IncompatibleModelError, match="plain tensors"):
         RNNForecaster.load(path)
     assert not marker.exists()
@@ -232,7 +251,7 @@ def test_inverse_scaling_and_transform_by_hand(scaler, transform):
 # --- divergence ----------------------------------------------------------------------------------------------
 def test_divergence_raises_and_leaves_nothing_fitted():
     df = panel2()
-    model = tiny(scaler=None).fit(df)  # fitted once: the failed refit must remove that state too
+    model = tiny(scaler=None, loss="mse").fit(df)  # fitted once: the failed refit must remove that state too
     huge = df.assign(y=df["y"] * 1e20)  # squared errors overflow float32: the loss is inf at once
     with pytest.raises(TrainingDivergedError, match=r"became inf at step 0"):
         model.fit(huge)
@@ -273,7 +292,7 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     y = pd.Series(np.sin(np.arange(60) / 3) + rng.normal(0, 0.3, 60),
                   index=pd.date_range("2020-01-01", periods=60, freq="MS"), name="s")
     model = tiny(scaler=None, horizon=1, window=4, hidden_size=8, learning_rate=0.05, batch_size=64,
-                 validation_size=6, early_stopping=2, max_steps=300).fit(y)
+                 validation_size=6, early_stopping=2, max_steps=300, loss="mse").fit(y)
     h = model.history_
     assert len(h) < 300  # stopped early (one step per epoch, a validation check after each)
     best = h["val_loss"].min()
@@ -413,8 +432,8 @@ def test_window_longer_than_the_shortest_series_names_it():
     ("cell", "transformer", "['lstm', 'gru', 'rnn', 'elman']"),
     ("strategy", "mimo", "['direct', 'recursive', 'seq2seq']"),
     ("scaler", "zscore", "['standard', 'robust', 'minmax', 'window', None]"),
-    ("loss", "rmse", "['mse', 'mae', 'huber', 'quantile']"),
-    ("target_transform", "sqrt", "['log', 'diff', 'log_return', None]"),
+    ("loss", "rmse", "['mse', 'mae', 'huber', 'mase', 'quantile']"),
+    ("target_transform", "sqrt", "['log', 'diff', 'log_return', 'seasonal_diff', 'log_seasonal_diff', None]"),
 ])
 def test_unknown_choices_list_the_valid_ones(param, value, valid):
     with pytest.raises(ValueError, match=f"unknown {param} '{value}'; valid values are {valid}".replace("[", r"\[")):

@@ -1,7 +1,8 @@
 """Leakage-free rolling-origin backtests of one forecaster (`backtest`) or several on the same origins (`compare`).
 
-At a cutoff the model sees nothing after it: it is fitted on data cut there, forecasts from history cut there,
-and only the columns named as future covariates are read beyond it (as ``X_future``), as they would be live.
+At a cutoff the model sees nothing after it: it is fitted on data cut there, forecasts from history cut there
+(missing values filled again from that history alone), and only the covariates the fitted model declares known
+in advance (``known_covariates_``) are read beyond it, as ``X_future`` for the forecast span, as they would be live.
 """
 
 from __future__ import annotations
@@ -136,10 +137,9 @@ def _picklable(err: BaseException) -> BaseException:
         return RuntimeError(f"{type(err).__name__}: {err}")
 
 
-def _future_names(forecaster, panel: Panel) -> list[str]:
-    names = forecaster.get_params(deep=False).get("future_covariates") or []
-    names = [names] if isinstance(names, str) else list(names)
-    return [name for name in names if name in panel.covariate_names]
+def _known_covariates(model, panel: Panel) -> list[str]:
+    """The covariates the fitted ``model`` reads for the forecast span (its ``known_covariates_``)."""
+    return [name for name in model.known_covariates_ if name in panel.covariate_names]
 
 
 def _future_frame(panel: Panel, plan: _Plan, k: int, names: list[str]) -> pd.DataFrame | None:
@@ -149,8 +149,13 @@ def _future_frame(panel: Panel, plan: _Plan, k: int, names: list[str]) -> pd.Dat
     span = plan.gap + plan.horizon
     rows = (panel.offsets[:-1] + plan.cutoffs[:, k])[:, None] + np.arange(span)  # [n_series, span]
     frame = pd.DataFrame({"unique_id": np.repeat(panel.ids, span), "ds": plan.stamps[rows.ravel()]})
+    source, source_rows = panel, rows
+    if panel.missing is not None:  # filled values come from nothing later than the end of the span
+        source = panel.slice(plan.begins[:, k], plan.cutoffs[:, k] + span)
+        source_rows = (source.offsets[:-1] + plan.cutoffs[:, k] - plan.begins[:, k])[:, None] + np.arange(span)
     for name in names:
-        frame[name] = panel.covariates[rows.ravel(), panel.covariate_names.index(name)].astype(np.float64)
+        column = source.covariate_names.index(name)
+        frame[name] = source.covariates[source_rows.ravel(), column].astype(np.float64)
     return frame
 
 
@@ -168,17 +173,16 @@ def _unpack(frame: pd.DataFrame, history: Panel, plan: _Plan, model) -> dict[str
     return {c: frame[c].to_numpy(dtype=np.float64).reshape(n, span)[:, plan.gap :] for c in columns}
 
 
-def _run_block(forecaster, panel: Panel, plan: _Plan, block: list[int], level, names, model=None):
+def _run_block(forecaster, panel: Panel, plan: _Plan, block: list[int], level, model=None):
     """Fit at the block's first fold (unless ``model`` is already fitted), then forecast at each fold of it."""
     outcomes = {}
     first = block[0]
     fit_time = 0.0
     if model is None:
         model = _clone(forecaster)
-        train = panel.slice(plan.begins[:, first], plan.cutoffs[:, first])
         start = time.perf_counter()
-        try:
-            model.fit(train)
+        try:  # the slice too: filling a training part that has no observed value fails this fold only
+            model.fit(panel.slice(plan.begins[:, first], plan.cutoffs[:, first]))
         except Exception as err:
             fit_time = time.perf_counter() - start
             error = ("fit", _picklable(err))
@@ -187,11 +191,12 @@ def _run_block(forecaster, panel: Panel, plan: _Plan, block: list[int], level, n
         fit_time = time.perf_counter() - start
     for k in block:
         outcome = _Outcome(fit_time=fit_time if k == first else 0.0, refit=k == first and fit_time > 0)
-        history = panel.slice(plan.begins[:, k], plan.cutoffs[:, k])
         start = time.perf_counter()
         try:
+            history = panel.slice(plan.begins[:, k], plan.cutoffs[:, k])
             frame = model.predict(horizon=plan.gap + plan.horizon, df=history,
-                                  X_future=_future_frame(panel, plan, k, names), level=level)
+                                  X_future=_future_frame(panel, plan, k, _known_covariates(model, panel)),
+                                  level=level)
             outcome.preds = _unpack(frame, history, plan, model)
         except Exception as err:
             outcome.error = ("predict", _picklable(err))
@@ -206,8 +211,11 @@ def _clone(forecaster):
     return clone(forecaster)
 
 
-def _run_fast(forecaster, panel: Panel, plan: _Plan, names, bar) -> dict[int, _Outcome]:
-    """``refit=False`` with ``forecast_at``: one fit, then every (series, fold) forecast in one batched call."""
+def _run_fast(forecaster, panel: Panel, plan: _Plan, bar) -> dict[int, _Outcome]:
+    """``refit=False`` with ``forecast_at``: one fit, then every (series, fold) forecast in one batched call.
+
+    A panel with filled-in values goes fold by fold instead: each fold's history must be filled from itself.
+    """
     model = _clone(forecaster)
     first = 0
     start = time.perf_counter()
@@ -222,13 +230,16 @@ def _run_fast(forecaster, panel: Panel, plan: _Plan, names, bar) -> dict[int, _O
     fit_time = time.perf_counter() - start
     n, n_folds = panel.n_series, plan.n_folds
     start = time.perf_counter()
-    try:
-        out = model.forecast_at(panel, np.tile(np.arange(n), n_folds), plan.cutoffs.T.ravel(),
-                                plan.gap + plan.horizon)
-    except Exception:
-        # The batched path does not cover this case (e.g. a shorter horizon than the model's): forecast fold by
-        # fold with the model already fitted, so failures are recorded per fold.
-        outcomes = _run_block(forecaster, panel, plan, list(range(n_folds)), None, names, model=model)
+    out = None  # filled-in values: one call on the whole panel would read values filled from after a cutoff
+    if panel.missing is None:
+        try:
+            out = model.forecast_at(panel, np.tile(np.arange(n), n_folds), plan.cutoffs.T.ravel(),
+                                    plan.gap + plan.horizon)
+        except Exception:  # the batched path does not cover this case (e.g. a shorter horizon than the model's)
+            out = None
+    if out is None:
+        # Forecast fold by fold with the model already fitted, so failures are recorded per fold.
+        outcomes = _run_block(forecaster, panel, plan, list(range(n_folds)), None, model=model)
         outcomes[first].fit_time, outcomes[first].refit = fit_time, True
         _advance(bar, n_folds)
         return outcomes
@@ -257,24 +268,23 @@ def _advance(bar, n: int) -> None:
 
 
 def _run(forecaster, panel: Panel, plan: _Plan, *, level, n_jobs, progress, name) -> BacktestResult:
-    names = _future_names(forecaster, panel)
     n_folds = plan.n_folds
     bar = _progress_bar(progress, n_folds, name)
     try:
         if plan.refit == 0 and level is None and callable(getattr(forecaster, "forecast_at", None)):
-            outcomes = _run_fast(forecaster, panel, plan, names, bar)
+            outcomes = _run_fast(forecaster, panel, plan, bar)
         else:
             blocks = plan.blocks()
             outcomes = {}
             if n_jobs == 1 or len(blocks) == 1:
                 for block in blocks:
-                    outcomes.update(_run_block(forecaster, panel, plan, block, level, names))
+                    outcomes.update(_run_block(forecaster, panel, plan, block, level))
                     _advance(bar, len(block))
             else:
                 from joblib import Parallel, delayed
 
                 jobs = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                    delayed(_run_block)(forecaster, panel, plan, block, level, names) for block in blocks)
+                    delayed(_run_block)(forecaster, panel, plan, block, level) for block in blocks)
                 for done in jobs:
                     outcomes.update(done)
                     _advance(bar, len(done))
@@ -318,14 +328,18 @@ def _assemble(panel: Panel, plan: _Plan, outcomes: dict[int, _Outcome], name: st
     done = [k for k in range(n_folds) if outcomes[k].preds is not None]
     pos = (starts[:, None, None] + plan.cutoffs[:, done, None] + plan.gap + np.arange(h)).reshape(-1)  # [n*K*h]
     shape = (n, len(done), h)
+    # Actuals that were missing (and filled for the models) are not scored: y is NaN there, flagged y_missing.
+    observed = _observed(panel)
     forecasts = pd.DataFrame({
         "unique_id": np.repeat(panel.ids, len(done) * h),
         "fold": np.broadcast_to(np.asarray(done, dtype=np.int64)[None, :, None], shape).ravel(),
         "cutoff": np.broadcast_to(cut_stamps[:, done, None], shape).ravel(),
         "ds": plan.stamps[pos],
         "horizon_step": np.broadcast_to(np.arange(1, h + 1), shape).ravel(),
-        "y": panel.values[pos].astype(np.float64),
+        "y": observed[pos],
     })
+    if panel.target_missing.any():
+        forecasts["y_missing"] = panel.target_missing[pos]
     columns = list(dict.fromkeys(c for k in done for c in outcomes[k].preds))
     columns.sort(key=lambda c: c != "y_pred")
     for col in columns:
@@ -345,11 +359,17 @@ def _assemble(panel: Panel, plan: _Plan, outcomes: dict[int, _Outcome], name: st
         "failed": [outcomes[k].error is not None for k in range(n_folds)],
     })
     origins = _origins(panel, plan, cut_stamps)
-    actuals = pd.DataFrame({"unique_id": np.repeat(panel.ids, panel.lengths), "ds": plan.stamps,
-                            "y": panel.values.astype(np.float64)})
+    actuals = pd.DataFrame({"unique_id": np.repeat(panel.ids, panel.lengths), "ds": plan.stamps, "y": observed})
     return BacktestResult(forecasts, origins, actuals, timings, error_frame, horizon=h, step=plan.step,
                           gap=plan.gap, season_length=plan.season_length, freq=panel.freq, name=name,
                           refit=_refit_label(plan.refit))
+
+
+def _observed(panel: Panel) -> np.ndarray:
+    """The target as observed: float64, NaN where the value was missing and has been filled in."""
+    values = panel.values.astype(np.float64)
+    values[panel.target_missing] = np.nan
+    return values
 
 
 def _refit_label(refit: int):
@@ -361,27 +381,41 @@ def _origins(panel: Panel, plan: _Plan, cut_stamps: np.ndarray) -> pd.DataFrame:
 
     ``scale_mae = mean(|y[t] - y[t - m]|)`` and ``scale_mse = mean((y[t] - y[t - m])^2)`` over the training
     positions ``t`` in ``[begin + m, cutoff)`` (the formulas of `tsrnn.metrics.mase` / ``rmsse``), from prefix
-    sums so that hundreds of origins cost one pass over each series.
+    sums so that hundreds of origins cost one pass over each series. Only observed values count: a difference
+    that involves a filled-in value is left out (it would depend on the fill, and an interpolation on the
+    future). ``last_value`` is the last observed value before the cutoff.
     """
     m = plan.season_length
     n, n_folds = plan.cutoffs.shape
     scale_mae = np.full((n, n_folds), np.nan)
     scale_mse = np.full((n, n_folds), np.nan)
+    last_value = np.full((n, n_folds), np.nan)
+    observed = _observed(panel)
     for i in range(n):
-        y = panel.series(i).astype(np.float64)
+        y = observed[panel.offsets[i] : panel.offsets[i + 1]]
         diff = y[m:] - y[:-m]  # diff[t - m] = y[t] - y[t - m]
+        valid = ~np.isnan(diff)
+        diff = np.where(valid, diff, 0.0)
+        count_sum = np.concatenate([[0], np.cumsum(valid)])
         abs_sum = np.concatenate([[0.0], np.cumsum(np.abs(diff))])
         sq_sum = np.concatenate([[0.0], np.cumsum(diff**2)])
         b, c = plan.begins[i], plan.cutoffs[i]
-        count = c - b - m
-        ok = count > 0
+        ok = c - b - m > 0
         lo, hi = b[ok], (c - m)[ok]
-        scale_mae[i, ok] = (abs_sum[hi] - abs_sum[lo]) / count[ok]
-        scale_mse[i, ok] = (sq_sum[hi] - sq_sum[lo]) / count[ok]
+        count = (count_sum[hi] - count_sum[lo]).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale_mae[i, ok] = np.where(count > 0, (abs_sum[hi] - abs_sum[lo]) / count, np.nan)
+            scale_mse[i, ok] = np.where(count > 0, (sq_sum[hi] - sq_sum[lo]) / count, np.nan)
+        seen = np.where(~np.isnan(y), np.arange(len(y)), -1)
+        np.maximum.accumulate(seen, out=seen)
+        last = seen[c - 1]
+        last_value[i] = np.where(last >= 0, y[np.maximum(last, 0)], np.nan)
     if np.isnan(scale_mae).any():
         i, k = np.argwhere(np.isnan(scale_mae))[0]
-        warnings.warn(f"MASE and RMSSE are undefined (NaN) where the training part is shorter than "
-                      f"season_length + 1 = {m + 1}: series {panel.ids[i]!r} has {plan.cutoffs[i, k] - plan.begins[i, k]} "
+        n_train = plan.cutoffs[i, k] - plan.begins[i, k]
+        why = (f"the training part is shorter than season_length + 1 = {m + 1}" if n_train <= m else
+               f"the training part has no two observed values season_length = {m} apart")
+        warnings.warn(f"MASE and RMSSE are undefined (NaN) where {why}: series {panel.ids[i]!r} has {n_train} "
                       f"training values at fold {k}. Pass a smaller season_length= or a larger initial=",
                       RuntimeWarning, stacklevel=5)
     starts = panel.offsets[:-1][:, None]
@@ -393,7 +427,7 @@ def _origins(panel: Panel, plan: _Plan, cut_stamps: np.ndarray) -> pd.DataFrame:
         "n_train": (plan.cutoffs - plan.begins).ravel(),
         "scale_mae": scale_mae.ravel(),
         "scale_mse": scale_mse.ravel(),
-        "last_value": panel.values[(starts + plan.cutoffs - 1).ravel()].astype(np.float64),
+        "last_value": last_value.ravel(),
     })
 
 
@@ -447,8 +481,11 @@ def backtest(
     then forecasts every fold of every series in one batched call. The caller's forecaster is never fitted.
 
     Nothing after a cutoff reaches the model: the fit data and the history end at the cutoff, and only the
-    covariate columns the forecaster lists in its ``future_covariates`` parameter are passed beyond it, as
-    ``X_future`` for the forecast span.
+    covariates the fitted model declares known in advance (``known_covariates_``: an RNN's
+    ``future_covariates``, ARIMA's ``exog``) are passed beyond it, as ``X_future`` for the forecast span.
+    With ``fill_missing``, each fold's training data and history are filled from the values before its
+    cutoff only (see `tsrnn.data.Panel.slice`), and actuals that were missing are not scored: they are NaN
+    in ``result.forecasts["y"]``, flagged in its ``y_missing`` column.
 
     A fold whose fit or forecast raises is recorded in ``result.errors`` (with a warning) and the other
     folds go on; when every fold fails the first error is raised. ``level`` asks for prediction intervals;

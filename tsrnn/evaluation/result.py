@@ -78,14 +78,16 @@ class BacktestResult:
     forecasts : DataFrame
         Long: ``unique_id, fold, cutoff, ds, horizon_step, y, y_pred`` plus interval/quantile columns.
         ``cutoff`` is the timestamp of the last observation the forecast could use; ``horizon_step`` counts
-        from 1 at the first evaluated step (after any ``gap``). Folds that failed have no rows.
+        from 1 at the first evaluated step (after any ``gap``). Folds that failed have no rows. When the
+        data had missing target values (``fill_missing=``), ``y`` is NaN where the actual was missing and a
+        boolean ``y_missing`` column flags those rows: they are forecast but never scored.
     origins : DataFrame
         One row per (series, fold): ``unique_id, fold, cutoff, train_start, n_train, scale_mae, scale_mse,
         last_value``. ``scale_mae`` (``scale_mse``) is the mean absolute (squared) seasonal difference of
-        the training part of that fold alone, the denominator of MASE (RMSSE); ``last_value`` is the
-        observation at the cutoff.
+        the training part of that fold alone (observed values only), the denominator of MASE (RMSSE);
+        ``last_value`` is the last observed value at or before the cutoff.
     actuals : DataFrame
-        The target as the backtest saw it, ``unique_id, ds, y`` (for plots).
+        The observed target, ``unique_id, ds, y`` (for plots); NaN where a value was missing.
     timings : DataFrame
         One row per fold: ``fold, refit, fit_time_s, predict_time_s, failed``. With the batched fast path
         (``refit=False`` on an RNN) the one prediction call's time is split evenly over the folds.
@@ -157,6 +159,8 @@ class BacktestResult:
         fold) with that fold's own training-part scale (``origins.scale_mae`` / ``scale_mse``, seasonal
         differences at ``season_length``) and averaged over the (series, fold) pairs in the group, as in
         the M4/M5 competitions; a pair whose training part is shorter than ``season_length + 1`` gives NaN.
+        Missing actuals (NaN ``y``, see ``forecasts``) are left out of every metric and of ``n``; a group
+        with no observed actual has NaN metrics and ``n = 0``.
 
         Example
         -------
@@ -185,6 +189,9 @@ class BacktestResult:
             key = "_group"
         intervals = interval_columns(frame.columns)
 
+        groups = frame.groupby(key, sort=True).size().index  # every group, in pandas' order
+        frame = frame[frame["y"].notna()]  # a missing actual has nothing to score against
+
         # MASE / RMSSE: each (series, fold) pair against its own training scale, then the mean over pairs.
         err = frame["y"].to_numpy(dtype=np.float64) - frame["y_pred"].to_numpy(dtype=np.float64)
         pair_keys = list(dict.fromkeys([key, "unique_id", "fold"]))
@@ -199,7 +206,16 @@ class BacktestResult:
         scaled = scaled.mask(scaled_nan)  # an undefined pair makes the group undefined, as in tsrnn.metrics
 
         rows = {}
-        for group, g in frame.groupby(key, sort=True):
+        by_group = dict(list(frame.groupby(key, sort=True)))
+        for group in groups:
+            g = by_group.get(group)
+            if g is None:  # every actual of the group was missing
+                row = {name: np.nan for name in ("MAE", "RMSE", "sMAPE", "WAPE", "MASE", "RMSSE", "bias")}
+                for level, _, _ in intervals:
+                    row[f"coverage_{level}"] = row[f"width_{level}"] = np.nan
+                row["n"] = 0
+                rows[group] = row
+                continue
             y, p = g["y"].to_numpy(dtype=np.float64), g["y_pred"].to_numpy(dtype=np.float64)
             row = {"MAE": M.mae(y, p), "RMSE": M.rmse(y, p), "sMAPE": M.smape(y, p), "WAPE": M.wape(y, p),
                    "MASE": float(scaled.loc[group, "MASE"]), "RMSSE": float(scaled.loc[group, "RMSSE"]),
@@ -249,7 +265,8 @@ class BacktestResult:
         that step: ``strategy_return = sign(y_pred - last_value) * (y / last_value - 1)``;
         ``buy_and_hold_return = y / last_value - 1`` over the same period (`tsrnn.metrics.strategy_returns`).
         Only the first step is traded, so trades never overlap: with ``step`` equal to ``horizon`` (the
-        default) the periods between trades are simply not invested. Prices must be positive.
+        default) the periods between trades are simply not invested. A fold whose first actual is missing
+        has no trade (there is no price to close it at). Prices must be positive.
 
         Example
         -------
@@ -264,7 +281,7 @@ class BacktestResult:
         0        12.0  11.0  13.0000          -0.0833
         1        11.0  13.0  11.3333           0.1818
         """
-        first = self.forecasts[self.forecasts["horizon_step"] == 1]
+        first = self.forecasts[(self.forecasts["horizon_step"] == 1) & self.forecasts["y"].notna()]
         first = first.merge(self.origins[["unique_id", "fold", "last_value"]], on=["unique_id", "fold"], how="left")
         first = first.sort_values(["unique_id", "cutoff"], kind="stable").reset_index(drop=True)
         out = first[["unique_id", "fold", "cutoff", "ds", "last_value", "y", "y_pred"]].copy()
@@ -331,7 +348,7 @@ class BacktestResult:
         True
         """
         code = to_offset(self.freq).rule_code.split("-")[0]
-        return code in ("B", "C") and bool((self.actuals["y"] > 0).all())
+        return code in ("B", "C") and bool((self.actuals["y"].dropna() > 0).all())
 
     # -- pictures ----------------------------------------------------------------------------------------
     def plot_frame(self) -> pd.DataFrame:

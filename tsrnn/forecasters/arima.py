@@ -16,8 +16,10 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from .._validation import check_bool, check_str_list
 from ..data import Panel, future_covariates, season_length_for
 from ..errors import DataError
 from .base import BaseForecaster, check_positive_int
@@ -96,7 +98,7 @@ def _check_n_jobs(n_jobs) -> int:
 
 
 def _check_criterion(value) -> str:
-    if value not in _CRITERIA:
+    if not isinstance(value, str) or value not in _CRITERIA:
         raise ValueError(f"information_criterion must be one of {_CRITERIA}, got {value!r}")
     return value
 
@@ -121,6 +123,12 @@ class _PerSeriesForecaster(BaseForecaster):
 
     def _exog_names(self, panel: Panel) -> tuple[str, ...]:
         return ()
+
+    @property
+    def known_covariates_(self) -> tuple[str, ...]:
+        """The exogenous regressors of the fitted model: their future values are needed to forecast."""
+        check_is_fitted(self)
+        return tuple(self.exog_names_)
 
     def _series_inputs(self, panel: Panel, i: int, names: tuple[str, ...]):
         y = panel.series(i).astype(np.float64)
@@ -826,15 +834,14 @@ class ARIMAForecaster(_PerSeriesForecaster):
                 seasonal = seasonal[:3]
         if m is None:
             m = season_length_for(panel.freq)
-        if self.include_constant not in (None, True, False):
-            raise ValueError(f"include_constant must be None, True or False, got {self.include_constant!r}")
+        include_constant = check_bool(self.include_constant, "include_constant", allow_none=True)
         ints = {name: _check_nonneg_int(getattr(self, name), name)
                 for name in ("max_p", "max_q", "max_P", "max_Q", "max_d", "max_D", "max_order")}
         return _ArimaSpec(
             order=order, seasonal_order=seasonal, m=m,
             d=_check_nonneg_int(self.d, "d", allow_none=True), D=_check_nonneg_int(self.D, "D", allow_none=True),
-            stepwise=bool(self.stepwise), criterion=criterion, include_constant=self.include_constant,
-            approximation=bool(self.approximation), **ints)
+            stepwise=check_bool(self.stepwise, "stepwise"), criterion=criterion, include_constant=include_constant,
+            approximation=check_bool(self.approximation, "approximation"), **ints)
 
     def _exog_names(self, panel: Panel) -> tuple[str, ...]:
         if self.exog is None:
@@ -843,7 +850,7 @@ class ARIMAForecaster(_PerSeriesForecaster):
             if self.exog != "all":
                 raise ValueError(f"exog must be None, 'all' or a list of covariate names, got {self.exog!r}")
             return tuple(panel.covariate_names)
-        names = tuple(self.exog)
+        names = tuple(check_str_list(self.exog, "exog", allow_none=False))
         missing = [n for n in names if n not in panel.covariate_names]
         if missing:
             raise DataError(f"exog names {missing} are not columns of the data; its covariates are "

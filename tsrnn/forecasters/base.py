@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ..data import Panel, check_positive_int, to_panel
-from ..errors import DataError
+from ..errors import DataError, InvalidParameterError
 
 __all__ = ["BaseForecaster", "check_positive_int", "check_levels", "normal_interval"]
 
@@ -28,11 +28,19 @@ def check_levels(level) -> list[float]:
     >>> check_levels(95)
     [95.0]
     """
-    levels = [level] if isinstance(level, numbers.Real) else list(level)
+    if isinstance(level, numbers.Real | np.bool_):  # a bool is then refused as a level below
+        levels = [level]
+    elif isinstance(level, list | tuple | np.ndarray | pd.Index | pd.Series) and np.ndim(level) == 1:
+        levels = list(level)
+    else:  # a string would otherwise be read character by character
+        raise InvalidParameterError(f"level must be a percentage or a list of them, e.g. [80, 95], got {level!r}")
     for lv in levels:
-        if isinstance(lv, bool) or not isinstance(lv, numbers.Real) or not 0 < lv < 100:
-            raise ValueError(f"interval levels are percentages strictly between 0 and 100, got {lv!r}")
-    return [float(lv) for lv in levels]
+        if isinstance(lv, bool | np.bool_) or not isinstance(lv, numbers.Real) or not 0 < lv < 100:
+            raise InvalidParameterError(f"interval levels are percentages strictly between 0 and 100, got {lv!r}")
+    out = [float(lv) for lv in levels]
+    if len(set(out)) != len(out):
+        raise InvalidParameterError(f"level lists {sorted({v for v in out if out.count(v) > 1})} more than once")
+    return out
 
 
 def normal_interval(mean: np.ndarray, sigma: np.ndarray, levels: list[float]) -> dict[str, np.ndarray]:
@@ -95,6 +103,22 @@ class BaseForecaster(BaseEstimator):
 
     def _default_horizon(self) -> int | None:
         return getattr(self, "horizon", None)
+
+    @property
+    def known_covariates_(self) -> tuple[str, ...]:
+        """The covariate columns the fitted model reads for the forecast horizon: ``predict`` needs their
+        future values in ``X_future``, and backtests pass exactly these beyond a cutoff. None by default.
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> from tsrnn import NaiveForecaster
+        >>> y = pd.Series([1.0, 2.0, 3.0], index=pd.date_range("2024-01-01", periods=3, freq="D"), name="s")
+        >>> NaiveForecaster().fit(y).known_covariates_
+        ()
+        """
+        check_is_fitted(self)
+        return ()
 
     # -- the shared path -------------------------------------------------------------------------------
     def __sklearn_is_fitted__(self) -> bool:

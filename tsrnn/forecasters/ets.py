@@ -6,13 +6,13 @@ The model family and selection follow Hyndman et al., *Forecasting with Exponent
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
 import pandas as pd
 
+from .._validation import check_bool, check_random_state
 from ..data import Panel, season_length_for
 from .arima import _check_criterion, _information_criteria, _PerSeriesForecaster
 from .base import check_positive_int
@@ -159,7 +159,7 @@ def _ets_fit_one(y: np.ndarray, X, spec: _EtsSpec, notes: list[str]):
 
 
 def _check_component(value, name: str, allowed: tuple[str, ...]):
-    if value is not None and value not in allowed:
+    if value is not None and (not isinstance(value, str) or value not in allowed):
         raise ValueError(f"{name} must be None (select automatically) or one of {allowed}, got {value!r}")
     return value
 
@@ -248,21 +248,18 @@ class ETSForecaster(_PerSeriesForecaster):
 
     def _make_spec(self, panel: Panel) -> _EtsSpec:
         m = check_positive_int(self.season_length, "season_length", allow_none=True)
-        if self.damped_trend not in (None, True, False):
-            raise ValueError(f"damped_trend must be None, True or False, got {self.damped_trend!r}")
-        if self.damped_trend is True and self.trend == "none":
+        damped = check_bool(self.damped_trend, "damped_trend", allow_none=True)
+        if damped is True and self.trend == "none":
             raise ValueError("damped_trend=True needs a trend; set trend='add', 'mul' or None")
-        if self.random_state is not None and (isinstance(self.random_state, bool)
-                                              or not isinstance(self.random_state, numbers.Integral)):
-            raise ValueError(f"random_state must be an integer or None, got {self.random_state!r}")
+        check_random_state(self.random_state)
         return _EtsSpec(
             error=_check_component(self.error, "error", ("add", "mul")),
             trend=_check_component(self.trend, "trend", _COMPONENTS),
-            damped_trend=self.damped_trend,
+            damped_trend=damped,
             seasonal=_check_component(self.seasonal, "seasonal", _COMPONENTS),
             m=m if m is not None else season_length_for(panel.freq),
             criterion=_check_criterion(self.information_criterion),
-            approximation=bool(self.approximation))
+            approximation=check_bool(self.approximation, "approximation"))
 
     def _forecast_model(self, result, horizon, x_future, levels):
         n = int(result.model.nobs)

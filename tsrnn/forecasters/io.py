@@ -1,31 +1,61 @@
-"""Saving and loading fitted models as folders: ``config.json`` (parameters, version, checksums) + tensors.
-
-Tensors are written with ``torch.save`` and read with ``torch.load(weights_only=True)``: nothing is unpickled.
-`save_forecaster` / `load_forecaster` handle every forecaster: recurrent networks store their weights,
-classical models (naive family, ARIMA, ETS) store their parameters and training data and are refitted on load.
+"""Saving and loading fitted models as model folders: safe to replace (a kill at any moment leaves the old or
+the new model), never deleting what tsrnn did not write, and refusing tampered or malformed content on load.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
+import numbers
 import os
+import re
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
-from ..errors import IncompatibleModelError
+from ..errors import IncompatibleModelError, OutputExistsError
 
-__all__ = ["FORMAT_VERSION", "write_model_folder", "read_model_folder", "read_model_config", "atomic_write_text",
-           "atomic_write_bytes", "save_forecaster", "load_forecaster"]
+try:  # POSIX; elsewhere concurrent saves to one path are not serialised
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
-FORMAT_VERSION = 1
+__all__ = ["FORMAT_VERSION", "write_model_folder", "read_model_folder", "read_model_config", "check_save_target",
+           "check_savable", "atomic_write_text", "atomic_write_bytes", "save_forecaster", "load_forecaster"]
+
+# Format 2. A model folder holds manifest.json (format marker, the current payload, size and SHA-256 of each of
+# its files: config included, so no edit goes unnoticed) and one immutable payload-<hex>/ folder with config.json
+# and tensors.pt (read with weights_only=True: nothing is unpickled). POSIX has no atomic swap of two folders,
+# but it has an atomic rename of a file: a save writes a new payload, flushes it, then renames a new manifest over
+# the old one (the commit point) and deletes the old payload, all under an flock on .tsrnn-lock that serialises
+# saves to one path (the kernel releases it when a process dies). A kill therefore leaves the old or the new
+# manifest, each naming a complete payload; leftovers (payloads no manifest names, .tsrnn-tmp-* files) are
+# ignored by readers and deleted by the next save. Readers take no lock: they keep their files open, and look at
+# the manifest again if a concurrent save deleted the payload they had just looked up.
+FORMAT_VERSION = 2
+_MARK = "tsrnn-model"  # the "format" entry of manifest.json: what makes a folder a tsrnn model folder
+_MANIFEST = "manifest.json"
 _CONFIG = "config.json"
 _TENSORS = "tensors.pt"
-# Forecasters save_forecaster stores as parameters + training data: class name -> module in tsrnn.forecasters.
-# Only these classes are ever instantiated by load_forecaster.
-_REFITTED = {
+_LOCK = ".tsrnn-lock"
+_PAYLOAD = re.compile(r"payload-[0-9a-f]{32}")
+_TEMP = re.compile(r"\.tsrnn-tmp-[0-9a-f]{32}(\.json)?")
+_MAX_SMALL_FILE = 1 << 20  # manifest.json, and the config.json of a format-1 folder, are read only below this
+_CHUNK = 1 << 20  # bytes hashed at a time
+_READ_ATTEMPTS = 5  # a concurrent save may delete the payload a reader has just looked up: look again
+_TIME_UNITS = ("s", "ms", "us", "ns")
+_DATA_KEYS = ("id_col", "time_col", "target_col", "freq", "fill_missing")
+# Restoring an ARIMA runs one Kalman filter per series, whose cost grows as states**3 * observations. A fitted
+# model of this size would have taken far longer to fit; a folder asking for more is refused as implausible.
+_MAX_FILTER_COST = 4e9
+
+# Classical forecasters save_forecaster stores: class name -> module in tsrnn.forecasters. Only these classes
+# are ever instantiated by load_forecaster. The naive family is refitted (it only keeps the data); ARIMA and
+# ETS are restored from their fitted parameters.
+_CLASSICAL = {
     "NaiveForecaster": "naive",
     "SeasonalNaiveForecaster": "naive",
     "DriftForecaster": "naive",
@@ -33,10 +63,12 @@ _REFITTED = {
     "ARIMAForecaster": "arima",
     "ETSForecaster": "ets",
 }
+_RESTORED = ("ARIMAForecaster", "ETSForecaster")
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# ----------------------------------------------------------------------------------------------------------
+# Files
+# ----------------------------------------------------------------------------------------------------------
 
 
 def _umask_mode(mode: int) -> int:
@@ -44,6 +76,20 @@ def _umask_mode(mode: int) -> int:
     umask = os.umask(0)
     os.umask(umask)
     return mode & ~umask
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename or a new entry in ``folder`` durable (a power cut, not only a kill, then keeps it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory descriptors
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -64,6 +110,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.chmod(tmp, _umask_mode(0o666))  # mkstemp creates 0o600
         os.replace(tmp, path)
     except BaseException:
@@ -85,48 +133,298 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def write_model_folder(path: str | os.PathLike, config: dict, tensors: dict) -> Path:
-    """Write a model folder atomically: built in a temporary sibling folder, then renamed into place.
+def _write_synced(path: Path, write) -> dict:
+    """Create ``path``, let ``write(file)`` fill it, flush it to disk; return its manifest entry (size, SHA-256)."""
+    with open(path, "xb") as fh:
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return _digest(path)
 
-    An existing folder at ``path`` is replaced only once the new one is complete.
+
+def _digest(path: Path) -> dict:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return {"size": size, "sha256": digest.hexdigest()}
+
+
+def _small_json(path: Path):
+    """The JSON content of a small file, or None when it is missing, too large or not JSON."""
+    try:
+        if path.stat().st_size > _MAX_SMALL_FILE:
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# What may be written where
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _is_format1(folder: Path, names) -> bool:
+    """A folder of the earlier format 1: ``config.json`` with ``format_version: 1`` next to ``tensors.pt``."""
+    if _CONFIG not in names or _TENSORS not in names:
+        return False
+    config = _small_json(folder / _CONFIG)
+    return isinstance(config, dict) and config.get("format_version") == 1 and "class" in config
+
+
+def _is_leftover(folder: Path, name: str) -> bool:
+    """An entry an interrupted save of tsrnn leaves behind (never a name a person would choose)."""
+    if name == _LOCK or _TEMP.fullmatch(name):
+        return True
+    if _PAYLOAD.fullmatch(name):
+        entry = folder / name
+        with contextlib.suppress(OSError):
+            return entry.is_dir() and not entry.is_symlink() and set(os.listdir(entry)) <= {_CONFIG, _TENSORS}
+    return False
+
+
+def _classify(path: Path) -> tuple[str, str]:
+    """``(kind, detail)``: kind is "missing", "empty" (nothing or only tsrnn leftovers), "model" or "other"."""
+    if not os.path.lexists(path):
+        return "missing", ""
+    if not path.is_dir():
+        return "other", "it is a file" if path.is_file() else "it is not a folder"
+    try:
+        names = sorted(os.listdir(path))
+    except OSError as err:
+        return "other", f"it cannot be listed ({err.strerror})"
+    if _MANIFEST in names:
+        manifest = _small_json(path / _MANIFEST)
+        if isinstance(manifest, dict) and manifest.get("format") == _MARK:
+            return "model", ""
+        return "other", f"its {_MANIFEST} is not a tsrnn manifest"
+    if _is_format1(path, names):
+        return "model", ""
+    foreign = [n for n in names if not _is_leftover(path, n)]
+    if not foreign:
+        return "empty", ""
+    shown = ", ".join(repr(n) for n in foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+    return "other", f"it holds {shown}"
+
+
+def check_save_target(path: str | os.PathLike, overwrite: bool = False) -> None:
+    """Raise `OutputExistsError` unless a model may be saved at ``path``; changes nothing on disk.
+
+    A model may be saved to a path that does not exist, to an empty folder, and to an existing tsrnn model
+    folder (one with a tsrnn ``manifest.json``, or a folder of the earlier format 1) when ``overwrite=True``.
+    Anything else (a file, a folder holding other files, the current directory) is refused even with
+    ``overwrite=True``: saving never deletes what tsrnn did not write. Call it before an expensive fit.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> check_save_target(folder / "new")  # a new path: fine
+    >>> (folder / "thesis.tex").write_text("...")
+    3
+    >>> check_save_target(folder, overwrite=True)
+    Traceback (most recent call last):
+    ...
+    tsrnn.errors.OutputExistsError: ... is not a tsrnn model folder (it holds 'thesis.tex'); ...
+    """
+    path = Path(path)
+    kind, detail = _classify(path)
+    if kind == "model" and not overwrite:
+        raise OutputExistsError(f"{path} already holds a tsrnn model; pass overwrite=True (CLI: --force) to "
+                                "replace it")
+    if kind == "other":
+        raise OutputExistsError(f"{path} is not a tsrnn model folder ({detail}); tsrnn saves a model only to a "
+                                "new path, an empty folder or an existing model folder, and never replaces "
+                                "anything else, even with overwrite=True / --force: choose another path")
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """Hold the exclusive save lock of a model folder (released by the kernel if the process dies)."""
+    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, _umask_mode(0o666))
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _collect_garbage(folder: Path, keep: str) -> None:
+    """Delete what earlier or interrupted saves left in ``folder``; call only under its lock, after a commit."""
+    for name in os.listdir(folder):
+        entry = folder / name
+        if (_PAYLOAD.fullmatch(name) and name != keep) or _TEMP.fullmatch(name):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    config = _small_json(folder / _CONFIG)
+    if isinstance(config, dict) and config.get("format_version") == 1:  # a format-1 model this save replaced
+        (folder / _TENSORS).unlink(missing_ok=True)
+        (folder / _CONFIG).unlink(missing_ok=True)
+
+
+def write_model_folder(path: str | os.PathLike, config: dict, tensors: dict, *, overwrite: bool = False) -> Path:
+    """Write a model folder (``config`` as JSON, ``tensors`` with ``torch.save``) so that a kill never loses it.
+
+    ``path`` may be new, an empty folder, or (with ``overwrite=True``) a tsrnn model folder, which is then
+    replaced: either the old or the new model loads whatever happens. Anything else raises
+    `OutputExistsError` before anything is written (see `check_save_target`). Concurrent saves to one
+    path run one after the other; the last one wins.
 
     Example
     -------
     >>> import tempfile, pathlib, torch
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "m"
     >>> _ = write_model_folder(p, {"kind": "demo"}, {"w": torch.ones(2)})
+    >>> _ = write_model_folder(p, {"kind": "newer"}, {"w": torch.zeros(2)}, overwrite=True)
     >>> read_model_folder(p)[0]["kind"]
-    'demo'
+    'newer'
     """
     import torch
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-    try:
-        os.chmod(tmp, _umask_mode(0o777))  # mkdtemp creates 0o700
-        torch.save(tensors, tmp / _TENSORS)
-        full = dict(config, format_version=FORMAT_VERSION, tensors_sha256=_sha256(tmp / _TENSORS))
-        from .. import __version__
+    from .. import __version__
 
-        full.setdefault("tsrnn_version", __version__)
-        (tmp / _CONFIG).write_text(json.dumps(full, indent=2, sort_keys=True), encoding="utf-8")
-        if path.exists():
-            old = path.with_name(f".{path.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    path = Path(path)
+    check_save_target(path, overwrite)  # refuse before creating anything
+    full = dict(config, format_version=FORMAT_VERSION)
+    full.setdefault("tsrnn_version", __version__)
+    config_bytes = json.dumps(full, indent=1, sort_keys=True).encode("utf-8")  # fails before any write
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o777)
+    with _locked(path):
+        check_save_target(path, overwrite)  # again: another process may have saved here meanwhile
+        name = f"payload-{uuid.uuid4().hex}"
+        payload = path / name
+        payload.mkdir(mode=0o777)
+        try:
+            files = {_TENSORS: _write_synced(payload / _TENSORS, lambda fh: torch.save(tensors, fh)),
+                     _CONFIG: _write_synced(payload / _CONFIG, lambda fh: fh.write(config_bytes))}
+            _fsync_dir(payload)
+            manifest = {"format": _MARK, "format_version": FORMAT_VERSION, "payload": name, "files": files,
+                        "class": config.get("class"), "tsrnn_version": full["tsrnn_version"]}
+            manifest_bytes = json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+            tmp = path / f".tsrnn-tmp-{uuid.uuid4().hex}.json"
+            _write_synced(tmp, lambda fh: fh.write(manifest_bytes))
+        except BaseException:
+            shutil.rmtree(payload, ignore_errors=True)
+            raise
+        os.replace(tmp, path / _MANIFEST)  # the commit point: from here on the new payload is the model
+        _fsync_dir(path)
+        _collect_garbage(path, keep=name)
     return path
 
 
+# ----------------------------------------------------------------------------------------------------------
+# Reading
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _read_manifest(path: Path) -> dict:
+    if not path.is_dir():
+        raise IncompatibleModelError(f"{path} is not a tsrnn model folder: "
+                                     f"{'it does not exist' if not os.path.lexists(path) else 'it is a file'}")
+    names = set(os.listdir(path))
+    if _MANIFEST not in names:
+        if _is_format1(path, names):
+            raise IncompatibleModelError(
+                f"{path} was saved by an earlier tsrnn in model format 1, whose config.json was not covered by "
+                f"a checksum; this tsrnn reads format {FORMAT_VERSION}. Refit the model and save it again")
+        hint = " (an interrupted save left only temporary files)" if names and all(
+            _is_leftover(path, n) for n in names) else ""
+        raise IncompatibleModelError(f"{path} is not a tsrnn model folder: it has no {_MANIFEST}{hint}")
+    manifest = _small_json(path / _MANIFEST)
+    if not isinstance(manifest, dict) or manifest.get("format") != _MARK:
+        raise IncompatibleModelError(f"{path / _MANIFEST} is not a tsrnn manifest (unreadable, not JSON, or "
+                                     f"without format {_MARK!r})")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IncompatibleModelError(f"{path} has model format version {version!r}; this tsrnn reads version "
+                                     f"{FORMAT_VERSION}. Refit the model with this version")
+    payload, files = manifest.get("payload"), manifest.get("files")
+    ok = (isinstance(payload, str) and _PAYLOAD.fullmatch(payload) is not None and isinstance(files, dict)
+          and set(files) == {_CONFIG, _TENSORS}
+          and all(isinstance(e, dict) and isinstance(e.get("size"), int) and not isinstance(e.get("size"), bool)
+                  and e["size"] >= 0 and isinstance(e.get("sha256"), str)
+                  and re.fullmatch(r"[0-9a-f]{64}", e["sha256"]) for e in files.values()))
+    if not ok:
+        raise IncompatibleModelError(f"{path / _MANIFEST} is malformed: it needs a payload-<hex> folder name and "
+                                     f"the size and sha256 of {_CONFIG} and {_TENSORS}")
+    return manifest
+
+
+def _open_verified(path: Path, manifest: dict, name: str):
+    """An open binary file of the payload, positioned at 0, whose size and SHA-256 match the manifest.
+
+    The size is compared before anything is read, and the content is hashed in chunks, so a replaced
+    (e.g. huge) file is refused without being loaded. Readers keep the file open: a concurrent save that
+    deletes the payload cannot change what they read.
+    """
+    entry = manifest["files"][name]
+    file = path / manifest["payload"] / name
+    fh = open(file, "rb")  # FileNotFoundError: the caller looks at the manifest again
+    try:
+        size = os.fstat(fh.fileno()).st_size
+        if size != entry["size"]:
+            raise IncompatibleModelError(f"{file} has {size} bytes but the manifest records {entry['size']}: the "
+                                         "file was modified or is incomplete")
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+        if digest.hexdigest() != entry["sha256"]:
+            raise IncompatibleModelError(f"{file} does not match the checksum in {_MANIFEST}: the file was "
+                                         "modified or is incomplete")
+        fh.seek(0)
+        return fh
+    except BaseException:
+        fh.close()
+        raise
+
+
+def _read(path, expect_class=None, with_tensors: bool = True):
+    import torch
+
+    path = Path(path)
+    for attempt in range(_READ_ATTEMPTS):
+        manifest = _read_manifest(path)
+        try:
+            with _open_verified(path, manifest, _CONFIG) as fh:
+                try:
+                    config = json.loads(fh.read().decode("utf-8"))
+                except (UnicodeDecodeError, ValueError) as err:
+                    raise IncompatibleModelError(f"{path}: {_CONFIG} is not valid JSON ({err})") from None
+            if not isinstance(config, dict) or config.get("format_version") != FORMAT_VERSION:
+                raise IncompatibleModelError(f"{path}: {_CONFIG} is not a format-{FORMAT_VERSION} model config")
+            if expect_class is not None and config.get("class") not in expect_class:
+                raise IncompatibleModelError(f"{path} holds a {config.get('class')!r}, which tsrnn cannot load "
+                                             f"here; it loads {sorted(expect_class)}")
+            if not with_tensors:
+                return config, None
+            with _open_verified(path, manifest, _TENSORS) as fh:
+                try:
+                    tensors = torch.load(fh, map_location="cpu", weights_only=True)
+                except Exception as err:  # noqa: BLE001 - pickle, zip and torch errors all mean a file we must not trust
+                    # torch's own message suggests weights_only=False, which would run whatever the file holds.
+                    raise IncompatibleModelError(f"{path}: {_TENSORS} cannot be read as plain tensors "
+                                                 f"({type(err).__name__}); it was not written by tsrnn's save. Refit "
+                                                 "and save the model again") from None
+            if not isinstance(tensors, dict):
+                raise IncompatibleModelError(f"{path}: {_TENSORS} does not hold a dictionary of tensors")
+            return config, tensors
+        except FileNotFoundError as err:
+            again = _small_json(path / _MANIFEST)
+            if attempt + 1 < _READ_ATTEMPTS and isinstance(again, dict) and again.get("payload") != manifest["payload"]:
+                continue  # a concurrent save replaced the model: read the new one
+            raise IncompatibleModelError(f"{path} is incomplete: {err.filename} is missing") from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def read_model_config(path: str | os.PathLike) -> dict:
-    """Read the ``config.json`` of a model folder (class, parameters...), checking its format version.
+    """Read the ``config.json`` of a model folder (class, parameters...), checked against the manifest.
 
     Cheap: the tensors are neither read nor checked (`read_model_folder` does that).
 
@@ -137,23 +435,14 @@ def read_model_config(path: str | os.PathLike) -> dict:
     >>> read_model_config(p)["class"]
     'Demo'
     """
-    path = Path(path)
-    cfg_path, tensor_path = path / _CONFIG, path / _TENSORS
-    if not cfg_path.is_file() or not tensor_path.is_file():
-        raise IncompatibleModelError(f"{path} is not a tsrnn model folder: it needs {_CONFIG} and {_TENSORS}")
-    try:
-        config = json.loads(cfg_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise IncompatibleModelError(f"{cfg_path} is not valid JSON ({err})") from None
-    version = config.get("format_version") if isinstance(config, dict) else None
-    if version != FORMAT_VERSION:
-        raise IncompatibleModelError(f"{path} has model format version {version!r}; this tsrnn reads version "
-                                     f"{FORMAT_VERSION}. Refit the model with this version")
-    return config
+    return _read(path, with_tensors=False)[0]
 
 
-def read_model_folder(path: str | os.PathLike) -> tuple[dict, dict]:
-    """Read ``(config, tensors)`` from a model folder, checking the format version and the checksum.
+def read_model_folder(path: str | os.PathLike, expect_class: tuple[str, ...] | None = None) -> tuple[dict, dict]:
+    """Read ``(config, tensors)`` from a model folder, checking the format version and every checksum.
+
+    ``expect_class`` refuses, before the tensors are read, a folder whose config names another class.
+    Raises `IncompatibleModelError` for anything that is not an intact tsrnn model folder.
 
     Example
     -------
@@ -163,41 +452,238 @@ def read_model_folder(path: str | os.PathLike) -> tuple[dict, dict]:
     >>> config["format_version"] == FORMAT_VERSION, tensors["w"].tolist()
     (True, [0.0])
     """
-    import torch
+    return _read(path, expect_class=expect_class)
 
-    path = Path(path)
-    config = read_model_config(path)
-    tensor_path = path / _TENSORS
-    if config.get("tensors_sha256") != _sha256(tensor_path):
-        raise IncompatibleModelError(f"{tensor_path} does not match the checksum in {_CONFIG}: the file was "
-                                     "modified or is incomplete")
+
+# ----------------------------------------------------------------------------------------------------------
+# Content: JSON values, panels and tensors, written and validated
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _plain(value, what: str):
+    """``value`` as plain JSON types: numpy scalars and arrays become numbers and lists, tuples lists, pandas
+    offsets their alias. Anything else is a ValueError naming ``what``."""
+    import numpy as np
+    import pandas as pd
+
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return [_plain(v, what) for v in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [_plain(v, what) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _plain(v, f"{what}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, pd.offsets.BaseOffset):
+        return value.freqstr
+    raise ValueError(f"{what} cannot be saved: {type(value).__name__} {value!r} is not a number, string, list, "
+                     "dict or None")
+
+
+def _encode_ids(ids) -> list:
+    out = []
+    for uid in ids:
+        plain = uid.item() if hasattr(uid, "item") and not isinstance(uid, str) else uid
+        if not (isinstance(plain, str | bool | int) or (isinstance(plain, float) and plain == plain)):
+            raise ValueError(f"series id {uid!r} ({type(uid).__name__}) cannot be saved: a saved model keeps ids "
+                             "that are strings or numbers; rename the series")
+        out.append(plain)
+    return out
+
+
+def _tz_name(tz) -> str | None:
+    if tz is None:
+        return None
+    return getattr(tz, "key", None) or getattr(tz, "zone", None) or str(tz)
+
+
+def _decode_starts(ints, unit: str, tz: str | None):
+    import numpy as np
+    import pandas as pd
+
+    starts = pd.DatetimeIndex(np.asarray(ints, dtype=np.int64).astype(f"datetime64[{unit}]"))
+    return starts.tz_localize("UTC").tz_convert(tz) if tz is not None else starts
+
+
+def _encode_panel(panel) -> tuple[dict, dict]:
+    """``(config entries, tensors)`` describing a Panel exactly: ids, frequency, time unit and zone, values.
+
+    The first timestamps are kept in the panel's own unit (so dates before 1677 save) and, for tz-aware data,
+    as UTC instants plus the zone name. Raises ValueError, naming the problem, when they cannot be kept exactly.
+    """
+    import numpy as np
+    import torch
+    from pandas.tseries.frequencies import to_offset
+
+    starts = panel.starts
+    unit, tz = starts.unit, _tz_name(starts.tz)
+    ints = starts.asi8.astype(np.int64)
     try:
-        tensors = torch.load(tensor_path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - pickle, zip and torch errors all mean a file we must not trust
-        # torch's own message suggests weights_only=False, which would run whatever the file holds.
-        raise IncompatibleModelError(f"{tensor_path} cannot be read as plain tensors ({type(err).__name__}); "
-                                     "it was not written by tsrnn's save. Refit and save the model again") from None
+        back = _decode_starts(ints, unit, tz)
+        same = np.array_equal(back.asi8, ints) and str(back.tz) == str(starts.tz)
+    except Exception:  # noqa: BLE001 - an unknown zone name, whatever the zone library raises
+        same = False
+    if not same:
+        raise ValueError(f"the time zone {starts.tz!r} of the data cannot be saved; convert the timestamps to a "
+                         "named zone (tz_convert('Europe/Berlin')) or to UTC before fitting")
+    freq = panel.freq.freqstr
+    if to_offset(freq) != panel.freq:
+        raise ValueError(f"the frequency {panel.freq!r} cannot be saved (its alias {freq!r} does not describe it "
+                         "fully); pass a plain frequency such as freq='B' or 'W-SUN'")
+    config = {"ids": _encode_ids(panel.ids), "freq": freq, "time_unit": unit, "time_zone": tz,
+              "covariate_names": [str(c) for c in panel.covariate_names]}
+    tensors = {"panel_values": torch.as_tensor(panel.values), "panel_offsets": torch.as_tensor(panel.offsets),
+               "panel_covariates": torch.as_tensor(panel.covariates), "panel_starts": torch.as_tensor(ints)}
+    missing = getattr(panel, "missing", None)
+    if missing is not None:  # which values fill_missing filled in: slices fill them again from their own data
+        tensors["panel_missing"] = torch.as_tensor(np.asarray(missing, dtype=bool))
+        config["fill_missing_policy"] = panel.fill_missing
     return config, tensors
 
 
-def _json_ready(value, what: str):
-    """``value`` as plain JSON types (tuples become lists), or a ValueError naming ``what``."""
+def check_savable(panel) -> None:
+    """Raise ValueError if a model fitted on ``panel`` could not be saved (series ids, time zone, frequency).
+
+    Cheap: call it before a long fit so the problem shows before the work, not after it.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from tsrnn.data import to_panel
+    >>> s = pd.Series([1.0, 2.0, 3.0], index=pd.date_range("1500-01-01", periods=3, freq="YS", unit="s"), name="a")
+    >>> check_savable(to_panel(s))  # dates before 1677 are fine
+    """
+    _encode_panel(panel)
+
+
+def _need(ok: bool, message: str) -> None:
+    if not ok:
+        raise IncompatibleModelError(message)
+
+
+def _entry(mapping, key: str, types, what: str):
+    """``mapping[key]``, checked to be one of ``types`` (bool is never taken for an int)."""
+    _need(isinstance(mapping, dict) and key in mapping, f"{what} has no entry {key!r}")
+    value = mapping[key]
+    types = types if isinstance(types, tuple) else (types,)
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+    _need(ok, f"{what}[{key!r}] has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _tensor(tensors: dict, key: str, dtype, ndim: int, *, finite: bool = False):
+    """``tensors[key]`` as a numpy array, checked for dtype, number of dimensions and (optionally) finiteness."""
+    import numpy as np
+    import torch
+
+    _need(key in tensors, f"{_TENSORS} has no {key!r}")
+    value = tensors[key]
+    _need(isinstance(value, torch.Tensor) and value.dtype == dtype and value.dim() == ndim,
+          f"{_TENSORS}[{key!r}] must be a {ndim}-d {dtype} tensor, got "
+          f"{getattr(value, 'dtype', type(value).__name__)} of shape {tuple(getattr(value, 'shape', ()))}")
+    array = value.numpy()
+    if finite:
+        _need(bool(np.isfinite(array).all()), f"{_TENSORS}[{key!r}] holds NaN or infinite values")
+    return array
+
+
+def _decode_panel(config: dict, tensors: dict):
+    """The Panel `_encode_panel` described, validated (shapes, finite values, unique ids, valid times)."""
+    import numpy as np
+    import torch
+    from pandas.tseries.frequencies import to_offset
+
+    from ..data import Panel
+
+    ids_list = _entry(config, "ids", list, _CONFIG)
+    _need(all(isinstance(u, str | int | float) for u in ids_list), f"{_CONFIG}: series ids must be strings or numbers")
+    _need(len(set(ids_list)) == len(ids_list) and len(ids_list) > 0, f"{_CONFIG}: series ids must be unique")
+    names = _entry(config, "covariate_names", list, _CONFIG)
+    _need(all(isinstance(c, str) for c in names), f"{_CONFIG}: covariate names must be strings")
+    unit = _entry(config, "time_unit", str, _CONFIG)
+    _need(unit in _TIME_UNITS, f"{_CONFIG}: time_unit must be one of {_TIME_UNITS}, got {unit!r}")
+    tz = _entry(config, "time_zone", (str, type(None)), _CONFIG)
     try:
-        return json.loads(json.dumps(value))
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{what} cannot be saved: only JSON values (numbers, strings, lists, dicts, None) "
-                         f"can be ({err})") from None
+        freq = to_offset(_entry(config, "freq", str, _CONFIG))
+    except ValueError:
+        raise IncompatibleModelError(f"{_CONFIG}: {config['freq']!r} is not a frequency") from None
+    n = len(ids_list)
+    values = _tensor(tensors, "panel_values", torch.float32, 1, finite=True)
+    offsets = _tensor(tensors, "panel_offsets", torch.int64, 1)
+    covariates = _tensor(tensors, "panel_covariates", torch.float32, 2, finite=True)
+    starts_int = _tensor(tensors, "panel_starts", torch.int64, 1)
+    _need(len(offsets) == n + 1 and offsets[0] == 0 and offsets[-1] == len(values)
+          and bool(np.all(np.diff(offsets) >= 1)),
+          f"{_TENSORS}: panel_offsets must rise from 0 to the number of values, one step per series")
+    _need(covariates.shape == (len(values), len(names)),
+          f"{_TENSORS}: panel_covariates has shape {covariates.shape}, expected {(len(values), len(names))}")
+    _need(len(starts_int) == n, f"{_TENSORS}: panel_starts has {len(starts_int)} entries for {n} series")
+    try:
+        starts = _decode_starts(starts_int, unit, tz)
+    except Exception as err:  # noqa: BLE001 - out-of-range times, unknown zone names
+        raise IncompatibleModelError(f"{_CONFIG}: the first timestamps cannot be rebuilt ({err})") from None
+    _need(not starts.isna().any(), f"{_TENSORS}: panel_starts holds a missing timestamp")
+    ids = np.empty(n, dtype=object)
+    ids[:] = ids_list
+    filled = {}
+    if "panel_missing" in tensors:
+        from ..data import FILL_POLICIES
+
+        missing = _tensor(tensors, "panel_missing", torch.bool, 2)
+        _need(missing.shape == (len(values), 1 + len(names)),
+              f"{_TENSORS}: panel_missing has shape {missing.shape}, expected {(len(values), 1 + len(names))}")
+        policy = config.get("fill_missing_policy")
+        _need(policy in FILL_POLICIES, f"{_CONFIG}: fill_missing_policy must be one of {FILL_POLICIES}, got {policy!r}")
+        filled = {"missing": missing, "fill_missing": policy}
+    panel = Panel(ids, values, offsets, starts, freq, covariates, tuple(names), **filled)
+    try:
+        panel.future_timestamps(1)  # every series' calendar must stay inside the representable range
+    except Exception as err:  # noqa: BLE001
+        raise IncompatibleModelError(f"the timestamps of the saved data are out of range ({err})") from None
+    return panel
 
 
-def save_forecaster(est, path: str | os.PathLike, *, horizon: int | None = None) -> Path:
-    """Save any fitted tsrnn forecaster to a model folder (written atomically); returns the path.
+def _data_kwargs(config: dict) -> dict:
+    kwargs = _entry(config, "data_kwargs", dict, _CONFIG)
+    _need(set(kwargs) == set(_DATA_KEYS), f"{_CONFIG}: data_kwargs must have exactly the keys {list(_DATA_KEYS)}")
+    _need(all(isinstance(kwargs[k], str) for k in ("id_col", "time_col", "target_col"))
+          and all(kwargs[k] is None or isinstance(kwargs[k], str) for k in ("freq", "fill_missing")),
+          f"{_CONFIG}: data_kwargs values must be column names, a frequency alias and a fill policy")
+    return dict(kwargs)
 
-    An `RNNForecaster` is saved with its own ``save`` (weights, no refit on load). The classical
-    forecasters (naive family, ARIMA, ETS) are saved as their class name, parameters and training data
-    (the fitted panel); `load_forecaster` refits them from that data. Refitting is cheap for these models
-    and avoids pickling statsmodels objects, which would tie the folder to one statsmodels version and
-    execute code on load. ``horizon``, if given, is recorded in ``config.json`` as the horizon the model
-    was fitted for (`read_model_config(path)["horizon"]`), so tools can forecast without asking again.
+
+def _instantiate(cls, config: dict):
+    """``cls(**params)``, its parameters validated the way fit validates them."""
+    params = _entry(config, "params", dict, _CONFIG)
+    try:
+        return cls(**params)
+    except TypeError as err:
+        raise IncompatibleModelError(f"{_CONFIG}: the parameters do not fit {cls.__name__} ({err})") from None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Any forecaster
+# ----------------------------------------------------------------------------------------------------------
+
+
+def save_forecaster(est, path: str | os.PathLike, *, horizon: int | None = None, overwrite: bool = False) -> Path:
+    """Save any fitted tsrnn forecaster to a model folder; returns the path.
+
+    An `RNNForecaster` is saved with its own ``save`` (weights). ARIMA and ETS are saved with their fitted
+    models' parameters (restored on load by one filtering pass per series: no search, no optimisation,
+    and no statsmodels object is pickled); the naive family with its parameters and training data.
+    ``horizon``, if given, is recorded as the horizon the model was fitted for
+    (`read_model_config(path)["horizon"]`), so tools can forecast without asking again.
+
+    ``overwrite``: an existing tsrnn model folder at ``path`` is replaced only when True; a file or any other
+    non-empty folder is never replaced (`OutputExistsError`, see `check_save_target`). Replacing is atomic:
+    after a crash at any moment, the old or the new model loads.
 
     Example
     -------
@@ -220,44 +706,35 @@ def save_forecaster(est, path: str | os.PathLike, *, horizon: int | None = None)
     if isinstance(est, RNNForecaster):  # its horizon is a parameter, already in the config
         if horizon is not None and horizon != est.horizon:
             raise ValueError(f"horizon={horizon} differs from the RNNForecaster's horizon={est.horizon}")
-        return est.save(path)
+        return est.save(path, overwrite=overwrite)
     name = type(est).__name__
-    if _REFITTED.get(name) is None or type(est).__module__ != f"{__package__}.{_REFITTED[name]}":
-        raise ValueError(f"save_forecaster saves RNNForecaster and {sorted(_REFITTED)}, not {name}")
+    if _CLASSICAL.get(name) is None or type(est).__module__ != f"{__package__}.{_CLASSICAL[name]}":
+        raise ValueError(f"save_forecaster saves RNNForecaster and {sorted(_CLASSICAL)}, not {name}")
+    check_save_target(path, overwrite)  # before any work
     check_is_fitted(est)
-    p = est.panel_
-    ids = [uid.item() if isinstance(uid, np.generic) else uid for uid in p.ids]
-    if not all(isinstance(uid, str | int) for uid in ids):
-        raise ValueError("only models whose series ids are strings or integers can be saved")
-    data_kwargs = dict(est.data_kwargs_)
-    if data_kwargs.get("freq") is not None and not isinstance(data_kwargs["freq"], str):
-        data_kwargs["freq"] = data_kwargs["freq"].freqstr  # a pandas DateOffset
+    panel_config, tensors = _encode_panel(est.panel_)
     config = {
         "class": name,
-        "params": _json_ready(est.get_params(), f"the parameters of {name}"),
-        "refit_on_load": True,
-        "horizon": horizon,
-        "ids": ids,
-        "freq": p.freq.freqstr,
-        "time_unit": p.starts.unit,
-        "covariate_names": list(p.covariate_names),
-        "data_kwargs": _json_ready(data_kwargs, "the data arguments of fit"),
+        "params": _plain(est.get_params(), f"the parameters of {name}"),
+        "refit_on_load": name not in _RESTORED,
+        "horizon": None if horizon is None else _plain(horizon, "horizon"),
+        "data_kwargs": _plain(est.data_kwargs_, "the data arguments of fit"),
+        **panel_config,
     }
-    tensors = {
-        "panel_values": torch.as_tensor(p.values),
-        "panel_offsets": torch.as_tensor(p.offsets),
-        "panel_covariates": torch.as_tensor(p.covariates),
-        "panel_starts": torch.as_tensor(p.starts.as_unit("ns").asi8),
-    }
-    return write_model_folder(path, config, tensors)
+    if name in _RESTORED:
+        records, params = zip(*(_save_fit(name, fit) for fit in est.models_), strict=True)
+        config["fits"] = list(records)
+        tensors["fit_params"] = [torch.as_tensor(np.asarray(p, dtype=np.float64)) for p in params]
+    return write_model_folder(path, config, tensors, overwrite=overwrite)
 
 
 def load_forecaster(path: str | os.PathLike):
     """Load a forecaster saved with `save_forecaster` (or `RNNForecaster.save`), ready to ``predict``.
 
-    Classical forecasters are refitted from the training data stored in the folder (deterministic, so
-    the forecasts equal those of the saved model); recurrent networks get their saved weights back.
-    Raises `IncompatibleModelError` (a ValueError) for a folder that is not a valid tsrnn model.
+    Recurrent networks get their saved weights back; ARIMA and ETS their fitted parameters (one filtering
+    pass per series, no refit); the naive family is refitted from its stored data. The forecasts equal
+    those of the saved model. Raises `IncompatibleModelError` (a ValueError) for a folder that is not an
+    intact, valid tsrnn model, before building anything from it.
 
     Example
     -------
@@ -270,32 +747,151 @@ def load_forecaster(path: str | os.PathLike):
     0         x 2024-01-04     4.0
     1         x 2024-01-05     4.0
     """
-    import numpy as np
-    import pandas as pd
-    from pandas.tseries.frequencies import to_offset
-
-    from ..data import Panel
-
-    name = read_model_config(path).get("class")
+    config, tensors = read_model_folder(path, expect_class=("RNNForecaster", *_CLASSICAL))
+    name = config["class"]
     if name == "RNNForecaster":
         from .rnn import RNNForecaster
 
-        return RNNForecaster.load(path)
-    if name not in _REFITTED:
-        raise IncompatibleModelError(f"{path} holds a {name!r}, which tsrnn cannot load; it loads RNNForecaster "
-                                     f"and {sorted(_REFITTED)}")
-    config, tensors = read_model_folder(path)
-    cls = getattr(importlib.import_module(f".{_REFITTED[name]}", __package__), name)
+        return RNNForecaster._from_saved(config, tensors, path)
+    cls = getattr(importlib.import_module(f".{_CLASSICAL[name]}", __package__), name)
     try:
-        ids = np.empty(len(config["ids"]), dtype=object)
-        ids[:] = config["ids"]
-        starts = pd.DatetimeIndex(tensors["panel_starts"].numpy().astype("datetime64[ns]"))
-        panel = Panel(ids, tensors["panel_values"].numpy(), tensors["panel_offsets"].numpy(),
-                      starts.as_unit(config.get("time_unit", "ns")), to_offset(config["freq"]),
-                      tensors["panel_covariates"].numpy(), tuple(config["covariate_names"]))
-        model = cls(**config["params"])
-        data_kwargs = config["data_kwargs"]
-    except (KeyError, TypeError, ValueError) as err:
+        return _restore_classical(cls, config, tensors)
+    except IncompatibleModelError as err:
         raise IncompatibleModelError(f"{path} does not describe a valid {name}: {err}") from None
-    # fit() on a Panel skips parsing; the data arguments are kept for predict(df=...) with fresh history.
-    return model.fit(panel, **data_kwargs)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, RuntimeError) as err:
+        raise IncompatibleModelError(f"{path} does not describe a valid {name}: {type(err).__name__}: {err}") from None
+
+
+def _restore_classical(cls, config: dict, tensors: dict):
+    import numpy as np
+    import pandas as pd
+    import torch
+
+    panel = _decode_panel(config, tensors)
+    data_kwargs = _data_kwargs(config)
+    model = _instantiate(cls, config)
+    if cls.__name__ not in _RESTORED:
+        return model.fit(panel, **data_kwargs)  # the naive family only keeps the data: nothing to search
+    spec = model._make_spec(panel)  # the parameters, validated as fit validates them
+    names = model._exog_names(panel)
+    records = _entry(config, "fits", list, _CONFIG)
+    params = tensors.get("fit_params")
+    _need(len(records) == panel.n_series and isinstance(params, list) and len(params) == panel.n_series,
+          f"there must be one fitted model per series ({panel.n_series})")
+    fits = []
+    for i, (record, theta) in enumerate(zip(records, params, strict=True)):
+        _need(isinstance(theta, torch.Tensor) and theta.dtype == torch.float64
+              and theta.dim() == 1 and bool(np.isfinite(theta.numpy()).all()),
+              f"the parameters of series {panel.ids[i]!r} must be a finite 1-d float64 tensor")
+        y, X = model._series_inputs(panel, i, names)
+        fits.append(_restore_fit(cls.__name__, record, theta.numpy(), y, X, spec.m, f"series {panel.ids[i]!r}"))
+    # The fitted attributes _PerSeriesForecaster._fit and BaseForecaster.fit set.
+    model.spec_ = spec
+    model.season_length_ = spec.m
+    model.exog_names_ = names
+    model.models_ = fits
+    rows = [{"unique_id": uid, **{c: fit.info.get(c) for c in model._table_columns}}
+            for uid, fit in zip(panel.ids, fits, strict=True)]
+    table = pd.DataFrame(rows, columns=["unique_id", *model._table_columns])
+    setattr(model, model._table_attr, table.rename(columns={"ic": spec.criterion}))
+    model.fit_report_ = pd.DataFrame({"unique_id": panel.ids, "status": [f.status for f in fits],
+                                      "n_warnings": [f.n_warnings for f in fits],
+                                      "message": [f.message for f in fits]})
+    model.panel_ = panel
+    model.freq_ = panel.freq
+    model.data_kwargs_ = data_kwargs
+    return model
+
+
+def _save_fit(name: str, fit) -> tuple[dict, list]:
+    """One series' fitted model as a JSON record and its parameter vector (empty for mean/naive fallbacks)."""
+    record = {"kind": fit.kind, "status": fit.status, "message": str(fit.message), "n_warnings": int(fit.n_warnings),
+              "info": _plain(fit.info, "the fitted-model table")}
+    if fit.kind != "model":
+        return record, []
+    if name == "ETSForecaster":
+        record["initialization"] = fit.result.model.initialization_method
+    return record, list(map(float, fit.result.params))
+
+
+def _ints(value, size: int, what: str) -> tuple[int, ...]:
+    _need(isinstance(value, list) and len(value) == size
+          and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10**6 for v in value),
+          f"{what} must be {size} non-negative integers, got {value!r}")
+    return tuple(value)
+
+
+def _restore_fit(name: str, record, theta, y, X, m_spec: int, where: str):
+    """The `_SeriesFit` a record describes, its statsmodels results rebuilt by filtering with fixed parameters."""
+    from .arima import _SeriesFit
+
+    _need(isinstance(record, dict), f"{where}: its fitted model is not a record")
+    kind = _entry(record, "kind", str, where)
+    status = _entry(record, "status", str, where)
+    _need(kind in ("model", "mean", "naive") and status in ("ok", "reduced", "fallback"),
+          f"{where}: unknown model kind {kind!r} or status {status!r}")
+    info = dict(_entry(record, "info", dict, where))
+    fit = _SeriesFit(kind, None, info, status, _entry(record, "message", str, where),
+                     _entry(record, "n_warnings", int, where))
+    if kind != "model":
+        _need(len(theta) == 0, f"{where}: a {kind} model has no parameters")
+        return fit
+    n = len(y)
+    try:
+        if name == "ARIMAForecaster":
+            fit.result = _arima_result(info, theta, y, X, n, m_spec, where)
+        else:
+            fit.result = _ets_result(record, info, theta, y, n, m_spec, where)
+    except IncompatibleModelError:
+        raise
+    except Exception as err:  # noqa: BLE001 - statsmodels raises many types (LinAlgError, ValueError...)
+        raise IncompatibleModelError(f"{where}: its model cannot be rebuilt ({type(err).__name__}: {err})") from None
+    return fit
+
+
+def _arima_result(info: dict, theta, y, X, n: int, m_spec: int, where: str):
+    import numpy as np
+    from statsmodels.tsa.arima.model import ARIMA
+
+    from .arima import _trend_for
+
+    order = _ints(info.get("order"), 3, f"{where}: order")
+    seasonal = _ints(info.get("seasonal_order"), 4, f"{where}: seasonal_order")
+    constant = info.get("constant")
+    _need(isinstance(constant, bool), f"{where}: constant must be true or false")
+    p, d, q = order
+    P, D, Q, m = seasonal
+    _need(seasonal == (0, 0, 0, 0) or m == m_spec > 1,
+          f"{where}: seasonal_order {list(seasonal)} does not match the season length {m_spec}")
+    states = max(p + P * m, q + Q * m + 1) + d + D * m
+    _need(states < n and states ** 3 * n <= _MAX_FILTER_COST,
+          f"{where}: ARIMA{order}{seasonal} has {states} states for {n} observations, more than a model fitted to "
+          "them can have")
+    info["order"], info["seasonal_order"] = order, seasonal  # tuples, as fit records them
+    model = ARIMA(y, exog=X, order=order, seasonal_order=seasonal, trend=_trend_for(d, D, constant),
+                  concentrate_scale=True)
+    _need(len(theta) == model.k_params, f"{where}: {len(theta)} parameters for a model that has {model.k_params}")
+    result = model.filter(theta, cov_type="none")
+    _need(bool(np.isfinite(result.llf)), f"{where}: the likelihood of its model is not finite")
+    return result
+
+
+def _ets_result(record: dict, info: dict, theta, y, n: int, m_spec: int, where: str):
+    import numpy as np
+
+    from .ets import _COMPONENTS, _ets_model
+
+    error, trend, seasonal = info.get("error"), info.get("trend"), info.get("seasonal")
+    damped, m = info.get("damped_trend"), info.get("season_length")
+    init = record.get("initialization")
+    _need(error in ("add", "mul") and trend in _COMPONENTS and seasonal in _COMPONENTS and isinstance(damped, bool)
+          and init in ("estimated", "heuristic"), f"{where}: not an ETS model ({info!r})")
+    _need(isinstance(m, int) and not isinstance(m, bool)
+          and (m == 1 if seasonal == "none" else (m == m_spec and 2 <= m and 2 * m <= n)),
+          f"{where}: season_length {m!r} does not fit the model or the season length {m_spec}")
+    model = _ets_model(y, (error, trend, damped, seasonal), m, init)
+    _need(len(theta) == len(model.param_names),
+          f"{where}: {len(theta)} parameters for a model that has {len(model.param_names)}")
+    result = model.smooth(theta)
+    _need(bool(np.isfinite(result.llf)), f"{where}: the likelihood of its model is not finite")
+    return result

@@ -17,11 +17,18 @@ from .networks import ForecastNet
 
 __all__ = ["ForecastModule", "KeepBestWeights"]
 
+# See ForecastModule.check_trained. Generous on purpose: a false alarm stops a user's legitimate fit.
+DIVERGENCE_RATIO = 10.0
+DIVERGENCE_FLOOR = 1e-2  # in the net's (normalised) units
+_ADVICE = ("Try a lower learning_rate, a smaller gradient_clip_val, a scaler such as 'standard' or 'window', or "
+           "target_transform='log' for data spanning orders of magnitude")
+
 
 class ForecastModule(pl.LightningModule):
     """Trains a `ForecastNet` on batches ``(past, future_known, target)`` in the net's normalised units.
 
-    A NaN or infinite loss raises `TrainingDivergedError` naming the step, instead of training on garbage.
+    A NaN or infinite loss raises `TrainingDivergedError` naming the step, instead of training on garbage;
+    `check_trained` then judges the final weights (finite, and not far worse than an all-zero output).
 
     Example
     -------
@@ -54,22 +61,77 @@ class ForecastModule(pl.LightningModule):
     def forward(self, past: torch.Tensor, future_known: torch.Tensor):
         return self.net(past, future_known)
 
-    def batch_loss(self, batch) -> torch.Tensor:
+    def batch_loss(self, batch, zero_forecast: bool = False) -> torch.Tensor:
+        """The loss on ``batch``; ``zero_forecast`` scores an all-zero network output instead (a reference for
+        `check_trained`: the window mean under per-window scaling, the scaler's location otherwise)."""
         past, future_known, target = batch  # [B, window, F], [B, horizon, K], [B, horizon]
         out, loc, scale = self.net(past, future_known)  # out: [B, horizon, n_outputs]
+        if zero_forecast:
+            out = torch.zeros_like(out)
         target = (target - loc[..., 0]) / scale[..., 0]  # the net's normalised units
-        return forecast_loss(self.loss_name, out, target, self.quantiles)
+        naive_scale = None
+        if self.loss_name == "mase":
+            y = (past[..., 0] - loc[..., 0]) / scale[..., 0]  # [B, window]
+            # Floored so a flat window cannot weigh thousands of times more than the others.
+            naive_scale = (y[:, 1:] - y[:, :-1]).abs().mean(dim=1).nan_to_num(1.0).clamp_min(1e-2)  # [B]
+        return forecast_loss(self.loss_name, out, target, self.quantiles, naive_scale)
 
     def training_step(self, batch, batch_idx):
         loss = self.batch_loss(batch)
         value = float(loss.detach())
         if not math.isfinite(value):
             raise TrainingDivergedError(
-                f"the training loss became {value} at step {self.global_step}: the network diverged. "
-                "Try a lower learning_rate, a smaller gradient_clip_val, a scaler such as 'standard' or "
-                "'window', or target_transform='log' for data spanning orders of magnitude")
+                f"the training loss became {value} at step {self.global_step}: the network diverged. {_ADVICE}")
         self.history.append({"step": int(self.global_step), "train_loss": value})
         return loss
+
+    def check_trained(self, batch) -> None:
+        """Raise `TrainingDivergedError` unless the trained weights are finite and forecast ``batch`` (a sample of
+        training windows, on the net's device) sensibly.
+
+        Divergence does not always end in a NaN loss: with a huge learning rate the loss can climb by orders of
+        magnitude and stay finite, and a NaN update on the last step leaves NaN weights after a finite loss.
+        The final weights are judged, not the noisy per-batch history: their loss on ``batch`` must stay within
+        ``DIVERGENCE_RATIO`` times the largest of the loss of an all-zero output, the untrained network's loss (the
+        first step's) and ``DIVERGENCE_FLOOR``. Legitimate fits, even of a few steps, end at or below the first
+        two; diverged ones end orders of magnitude above them.
+        """
+        bad = [name for name, t in self.net.state_dict().items()
+               if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+        if bad:
+            raise TrainingDivergedError(
+                f"training left non-finite weights ({', '.join(bad[:3])}{'...' if len(bad) > 3 else ''}): the "
+                f"network diverged{self._history_summary()}. {_ADVICE}")
+        was_training = self.net.training
+        self.net.eval()
+        try:
+            with torch.no_grad():
+                loss = float(self.batch_loss(batch))
+                zero = float(self.batch_loss(batch, zero_forecast=True))
+        finally:
+            self.net.train(was_training)
+        if not math.isfinite(loss):
+            raise TrainingDivergedError(f"the trained network forecasts {loss} on its own training windows: it "
+                                        f"diverged{self._history_summary()}. {_ADVICE}")
+        # The untrained network's loss (the first step's) also counts as a reference: where the target is exactly
+        # zero in the net's units (a constant series) a few small outputs must not read as divergence.
+        first = self.history[0]["train_loss"] if self.history else 0.0
+        reference = max(zero, first, DIVERGENCE_FLOOR)
+        if loss > DIVERGENCE_RATIO * reference:
+            raise TrainingDivergedError(
+                f"training diverged: the final weights forecast the training windows with a loss of {loss:.4g}, "
+                f"{loss / reference:.3g} times the larger of the losses of a network that outputs zeros ({zero:.4g}) "
+                f"and of the untrained network ({first:.4g}){self._history_summary()}. {_ADVICE}")
+
+    def _history_summary(self) -> str:
+        if not self.history:
+            return ""
+        losses = [h["train_loss"] for h in self.history]
+        tail = losses[-max(1, len(losses) // 10):]  # the last 10% of the steps
+        norms = [h["grad_norm"] for h in self.history if math.isfinite(h.get("grad_norm", math.nan))]
+        text = (f" (training loss {losses[0]:.4g} at the first step, {sum(tail) / len(tail):.4g} over the last "
+                f"{len(tail)} of {len(losses)} steps")
+        return text + (f"; largest gradient norm {max(norms):.4g})" if norms else ")")
 
     def on_before_optimizer_step(self, optimizer):
         # The norm before clipping: how large the gradients really were (vanishing or exploding).

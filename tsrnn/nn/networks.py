@@ -11,7 +11,7 @@ from torch import nn
 
 from .cells import ElmanRNN
 
-__all__ = ["CELLS", "STRATEGIES", "make_rnn", "ForecastNet"]
+__all__ = ["CELLS", "STRATEGIES", "make_rnn", "ForecastNet", "MedianEnsemble"]
 
 CELLS = ("lstm", "gru", "rnn", "elman")
 STRATEGIES = ("direct", "recursive", "seq2seq")
@@ -51,6 +51,10 @@ class ForecastNet(nn.Module):
     ``window_norm`` normalises each input window by its own mean and standard deviation of the target
     (as RevIN does); outputs are in those normalised units and are returned with ``loc, scale``.
 
+    ``linear_skip`` adds a linear autoregressive path from the (normalised) target window straight to every
+    horizon step and output, summed with the recurrent head (LSTNet's "highway"). The linear part carries
+    what is simple and persistent (level, trend, seasonal lags); the recurrent part learns the rest.
+
     Example
     -------
     >>> net = ForecastNet("lstm", "seq2seq", n_features=3, known_idx=[2], hidden_size=8, num_layers=1,
@@ -62,7 +66,7 @@ class ForecastNet(nn.Module):
 
     def __init__(self, cell: str, strategy: str, n_features: int, known_idx: list[int], hidden_size: int,
                  num_layers: int, dropout: float, horizon: int, n_outputs: int, window_norm: bool,
-                 feedback_index: int = 0):
+                 feedback_index: int = 0, linear_skip: bool = False, window: int | None = None):
         super().__init__()
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; valid strategies are {list(STRATEGIES)}")
@@ -83,6 +87,17 @@ class ForecastNet(nn.Module):
         else:
             self.encoder = make_rnn(cell, n_features, hidden_size, num_layers, dropout)
             self.head = nn.Linear(hidden_size + horizon * n_known, horizon * n_outputs)
+        self.skip = None
+        if linear_skip:
+            if window is None:
+                raise ValueError("linear_skip needs the window length")
+            # Starts as "repeat the last value" (the random walk): training moves it from a sane forecast,
+            # and a network whose recurrent part learns nothing is no worse than naive.
+            self.skip = nn.Linear(window, horizon * n_outputs)
+            with torch.no_grad():
+                self.skip.weight.zero_()
+                self.skip.weight[:, -1] = 1.0
+                self.skip.bias.zero_()
 
     def forward(self, past: torch.Tensor, future_known: torch.Tensor):
         # past: [batch, window, features] (channel 0 is the target); future_known: [batch, horizon, n_known]
@@ -95,36 +110,71 @@ class ForecastNet(nn.Module):
             scale = torch.ones_like(y[:, :1])
         y = (y - loc) / scale
         horizon = future_known.shape[1]
+        base = torch.zeros(len(y), horizon, self.n_outputs, dtype=y.dtype, device=y.device)
+        if self.skip is not None:
+            base = self.skip(y[..., 0]).view(len(y), self.horizon, self.n_outputs)[:, :horizon]  # [batch, H, Q]
+        # Every strategy adds the recurrent part to ``base``; recursive and seq2seq feed the sum back.
+        return self._recurrent(y, past, future_known, base), loc, scale
+
+    def _recurrent(self, y, past, future_known, base):
+        # y: [batch, window, 1] normalised target; past: [batch, window, features]; base: [batch, horizon, Q]
+        horizon = future_known.shape[1]
         if self.strategy == "direct":
             _, state = self.encoder(torch.cat([y, past[..., 1:]], dim=-1))
             last = _top_hidden(state)  # [batch, hidden]
             flat = torch.cat([last, future_known.reshape(len(last), -1)], dim=-1)
-            out = self.head(flat).view(len(last), self.horizon, self.n_outputs)[:, :horizon]
-            return out, loc, scale
+            return self.head(flat).view(len(last), self.horizon, self.n_outputs)[:, :horizon] + base
         if self.strategy == "recursive":
             known = torch.cat([past[..., self.known_idx], future_known], dim=1)  # [batch, window + horizon, k]
             window = past.shape[1]
             # Each input pairs y_s with the known features of the step being predicted, s + 1.
             enc_out, state = self.encoder(torch.cat([y, known[:, 1 : window + 1]], dim=-1))
-            step_out = self.head(enc_out[:, -1])  # [batch, n_outputs]
+            step_out = self.head(enc_out[:, -1]) + base[:, 0]  # [batch, n_outputs]
             outs = [step_out]
             for k in range(1, horizon):
                 inp = torch.cat([step_out[:, self.feedback_index : self.feedback_index + 1],
                                  known[:, window + k]], dim=-1)  # [batch, 1 + k]
                 dec_out, state = self.encoder(inp.unsqueeze(1), state)
-                step_out = self.head(dec_out[:, -1])
+                step_out = self.head(dec_out[:, -1]) + base[:, k]
                 outs.append(step_out)
-            return torch.stack(outs, dim=1), loc, scale  # [batch, horizon, n_outputs]
+            return torch.stack(outs, dim=1)  # [batch, horizon, n_outputs]
         # seq2seq
         _, state = self.encoder(torch.cat([y, past[..., 1:]], dim=-1))
         prev = y[:, -1]  # [batch, 1]: the last observed value starts the decoder
         outs = []
         for k in range(horizon):
             dec_out, state = self.decoder(torch.cat([prev, future_known[:, k]], dim=-1).unsqueeze(1), state)
-            step_out = self.head(dec_out[:, -1])  # [batch, n_outputs]
+            step_out = self.head(dec_out[:, -1]) + base[:, k]  # [batch, n_outputs]
             outs.append(step_out)
             prev = step_out[:, self.feedback_index : self.feedback_index + 1]
-        return torch.stack(outs, dim=1), loc, scale
+        return torch.stack(outs, dim=1)
+
+
+class MedianEnsemble(nn.Module):
+    """Several trained `ForecastNet` of one architecture behind one forward: the median of their outputs.
+
+    The members see the same windows, so their ``loc, scale`` (window normalisation) are identical and the
+    median is taken in normalised units. The median, not the mean, so one badly trained member cannot pull
+    the forecast away.
+
+    Example
+    -------
+    >>> nets = [ForecastNet("gru", "direct", 1, [], 4, 1, 0.0, 2, 1, window_norm=True) for _ in range(3)]
+    >>> out, loc, scale = MedianEnsemble(nets)(torch.randn(5, 6, 1), torch.zeros(5, 2, 0))
+    >>> tuple(out.shape)
+    (5, 2, 1)
+    """
+
+    def __init__(self, members: list[nn.Module]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, past: torch.Tensor, future_known: torch.Tensor):
+        outs, loc, scale = [], None, None
+        for net in self.members:
+            out, loc, scale = net(past, future_known)
+            outs.append(out)
+        return torch.quantile(torch.stack(outs), 0.5, dim=0), loc, scale  # [batch, horizon, n_outputs]
 
 
 def _top_hidden(state) -> torch.Tensor:
