@@ -1,5 +1,6 @@
-"""Accuracy leaderboards on every shipped dataset: seasonal naive, ARIMA, ETS and the default RNNForecaster
-with each cell, all backtested on the same origins.
+"""Accuracy leaderboards on every shipped dataset: seasonal naive, ARIMA, ETS, the default RNNForecaster with
+each cell and the linear window model (LinearForecaster: the RNN's own linear path alone), all backtested on the
+same origins; the neural models over ``--seeds`` seeds (mean and standard deviation in the summary).
 
     python benchmarks/bench_accuracy.py                 # everything; writes benchmarks/RESULTS.md
     python benchmarks/bench_accuracy.py --sales wineind --stocks none
@@ -26,6 +27,7 @@ from _results import markdown_table, write_section  # noqa: E402
 from tsrnn import (  # noqa: E402
     ARIMAForecaster,
     ETSForecaster,
+    LinearForecaster,
     NaiveForecaster,
     RNNForecaster,
     SeasonalNaiveForecaster,
@@ -38,12 +40,29 @@ from tsrnn import (  # noqa: E402
 CELLS = ("lstm", "gru", "rnn", "elman")
 
 
-def sales_board(name: str, seed: int, cells=CELLS) -> pd.DataFrame:
+def neural_models(horizon: int, seeds: int, cells) -> dict:
+    """The RNN of each cell and the linear window model, one entry per seed ("rnn-lstm", "rnn-lstm s1", ...)."""
+    models = {}
+    for k in range(seeds):
+        tag = "" if k == 0 else f" s{k}"
+        models.update({f"rnn-{c}{tag}": RNNForecaster(cell=c, horizon=horizon, progress=False, random_state=k)
+                       for c in cells})
+        models[f"linear{tag}"] = LinearForecaster(horizon=horizon, progress=False, random_state=k)
+    return models
+
+
+def over_seeds(table: pd.DataFrame, name: str) -> tuple[float, float]:
+    """Mean and standard deviation over seeds of the MASE of model ``name`` (rows "name", "name s1", ...)."""
+    rows = table.loc[(table.index == name) | table.index.str.startswith(f"{name} s"), "MASE"]
+    return float(rows.mean()), float(rows.std(ddof=0))
+
+
+def sales_board(name: str, seeds: int, cells=CELLS) -> pd.DataFrame:
     info = dataset_info(name)
     m = info["season_length"]
     df = load_dataset(name)[["unique_id", "ds", "y"]]
     models = {"snaive": SeasonalNaiveForecaster(), "arima": ARIMAForecaster(), "ets": ETSForecaster()}
-    models.update({f"rnn-{c}": RNNForecaster(cell=c, horizon=m, progress=False, random_state=seed) for c in cells})
+    models.update(neural_models(m, seeds, cells))
     # Three origins one season apart where the data allow; shorter data (shampoo: 36 months) step back less,
     # keeping at least 18 training points at the first origin.
     shortest = int(df.groupby("unique_id").size().min())
@@ -54,7 +73,7 @@ def sales_board(name: str, seed: int, cells=CELLS) -> pd.DataFrame:
     return cmp.leaderboard
 
 
-def stock_board(name: str, seed: int, cells=CELLS) -> pd.DataFrame:
+def stock_board(name: str, seeds: int, cells=CELLS) -> pd.DataFrame:
     df = load_dataset(name)[["unique_id", "ds", "y"]].copy()
     df["y"] = np.log(df["y"])
     # 50 origins 5 days apart need a year of data before the first one: FB (listed 2012) has less.
@@ -65,7 +84,7 @@ def stock_board(name: str, seed: int, cells=CELLS) -> pd.DataFrame:
         df = df[sizes >= 500]
     models = {"naive (random walk)": NaiveForecaster(), "arima": ARIMAForecaster(season_length=1),
               "ets": ETSForecaster(season_length=1)}
-    models.update({f"rnn-{c}": RNNForecaster(cell=c, horizon=5, progress=False, random_state=seed) for c in cells})
+    models.update(neural_models(5, seeds, cells))
     cmp = compare(models, df, horizon=5, folds=50, step=5, refit=False, progress=False, season_length=1)
     return cmp.leaderboard
 
@@ -74,7 +93,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sales", default="all", help="comma-separated sales datasets, 'all' or 'none'")
     parser.add_argument("--stocks", default="all", help="comma-separated stock datasets, 'all' or 'none'")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=1, help="neural models run with random_state 0..seeds-1")
     parser.add_argument("--cells", default=",".join(CELLS), help="comma-separated RNN cells to run")
     parser.add_argument("--no-write", action="store_true", help="print only; do not touch RESULTS.md")
     parser.add_argument("--title", default="Accuracy leaderboards (issue 5)", help="RESULTS.md section title")
@@ -96,19 +115,25 @@ def main(argv=None) -> None:
                                  ("stock", pick(args.stocks, "stock"), stock_board)):
         for name in names:
             t0 = time.perf_counter()
-            table = board(name, args.seed, args.cells.split(","))
+            table = board(name, args.seeds, args.cells.split(","))
             print(f"== {name} ({time.perf_counter() - t0:.0f} s)\n{table.round(3).to_string()}\n", flush=True)
             cols = [c for c in ("MASE", "RMSSE", "sMAPE", "MAE", "fit_time_s", "n_errors") if c in table.columns]
             lines += [f"### {name} ({domain})", "", markdown_table(table[cols]), ""]
-            rnn = table.loc[table.index.str.startswith("rnn-"), "MASE"]
-            base = table.loc[~table.index.str.startswith("rnn-"), "MASE"]
+            neural = table.index.str.startswith(("rnn-", "linear"))
+            base = table.loc[~neural, "MASE"]
             ref = "snaive" if domain == "sales" else "naive (random walk)"
-            summary.append({"dataset": name, "domain": domain, "best RNN": rnn.idxmin(),
-                            "best RNN MASE": rnn.min(), "rnn-lstm MASE": table.loc["rnn-lstm", "MASE"],
+            rnn_mean, rnn_sd = over_seeds(table, "rnn-lstm")
+            lin_mean, lin_sd = over_seeds(table, "linear")
+            summary.append({"dataset": name, "domain": domain, "rnn-lstm MASE": rnn_mean, "rnn sd": rnn_sd,
+                            "linear MASE": lin_mean, "linear sd": lin_sd,
                             f"{'snaive' if domain == 'sales' else 'random walk'} MASE": table.loc[ref, "MASE"],
                             "best classical": base.idxmin(), "best classical MASE": base.min()})
     if summary:
         frame = pd.DataFrame(summary)
+        for domain, part in frame.groupby("domain", sort=False):
+            means = part.drop(columns=["dataset", "domain", "best classical"]).mean()
+            frame.loc[len(frame)] = {"dataset": f"mean ({domain})", "domain": domain, **means.to_dict(),
+                                     "best classical": "per dataset"}
         print(frame.round(3).to_string())
         lines = lines[:2] + ["Summary (MASE, lower is better):", "", markdown_table(frame, index=False), ""] + lines[2:]
     if not args.no_write:

@@ -1,5 +1,6 @@
-"""M4 Weekly (359 series, horizon 13) with the competition's own scoring: the default RNNForecaster against
-naive and Theta fitted in the same run, and the official M4 figures for reference.
+"""M4 Weekly (359 series, horizon 13) with the competition's own scoring: the default RNNForecaster against its
+own linear path alone (LinearForecaster, same seeds), naive and Theta fitted in the same run, and the official
+M4 figures for reference.
 
     python benchmarks/bench_m4.py                          # default RNN, seeds 0-2; writes RESULTS.md
     python benchmarks/bench_m4.py --param loss=mse --param linear_skip=false --no-write   # an ablation
@@ -84,7 +85,7 @@ def main(argv=None) -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    from tsrnn import RNNForecaster
+    from tsrnn import LinearForecaster, RNNForecaster
 
     df, tests = load_m4_weekly()
     history = {uid: g["y"].to_numpy() for uid, g in df.groupby("unique_id", sort=False)}
@@ -97,25 +98,30 @@ def main(argv=None) -> None:
     theta = theta_forecasts(history)
     s, m = m4_scores(history, theta, tests)
     rows.append({"model": "Theta, statsmodels (this run)", "sMAPE": s, "MASE": m, "fit_s": time.perf_counter() - t0})
-    runs = []
-    for seed in range(args.seeds):
-        t0 = time.perf_counter()
-        model = RNNForecaster(horizon=HORIZON, progress=False, random_state=seed, **params).fit(df)
-        fit_s = time.perf_counter() - t0
-        fc = model.predict()
-        forecasts = {uid: g["y_pred"].to_numpy() for uid, g in fc.groupby("unique_id", sort=False)}
-        s, m = m4_scores(history, forecasts, tests)
-        runs.append((s, m, fit_s))
-        print(f"seed {seed}: sMAPE {s:.3f} MASE {m:.3f} fit {fit_s:.1f} s", flush=True)
-    r = np.array(runs)
-    label = "RNNForecaster" + (f" {params}" if params else " (default)")
-    rows.append({"model": f"{label}, mean of {len(r)} seeds", "sMAPE": r[:, 0].mean(), "MASE": r[:, 1].mean(),
-                 "fit_s": r[:, 2].mean()})
+    runs = {}
+    linear_params = {k: v for k, v in params.items() if k in LinearForecaster().get_params()}
+    for name, cls, kw in (("RNNForecaster", RNNForecaster, params), ("LinearForecaster", LinearForecaster,
+                                                                     linear_params)):
+        runs[name] = []
+        for seed in range(args.seeds):
+            t0 = time.perf_counter()
+            model = cls(horizon=HORIZON, progress=False, random_state=seed, **kw).fit(df)
+            fit_s = time.perf_counter() - t0
+            fc = model.predict()
+            forecasts = {uid: g["y_pred"].to_numpy() for uid, g in fc.groupby("unique_id", sort=False)}
+            s, m = m4_scores(history, forecasts, tests)
+            runs[name].append((s, m, fit_s))
+            print(f"{name} seed {seed}: sMAPE {s:.3f} MASE {m:.3f} fit {fit_s:.1f} s", flush=True)
+        r = np.array(runs[name])
+        label = name + (f" {kw}" if kw else " (default)")
+        rows.append({"model": f"{label}, mean of {len(r)} seeds", "sMAPE": r[:, 0].mean(),
+                     "MASE": r[:, 1].mean(), "fit_s": r[:, 2].mean()})
     rows += [{"model": name, "sMAPE": s, "MASE": m, "fit_s": float("nan")} for name, (s, m) in OFFICIAL.items()]
     table = pd.DataFrame(rows).set_index("model")
     print(table.round(3).to_string())
     cmd = "python benchmarks/bench_m4.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    spread = (f"Per seed: " + ", ".join(f"{s:.3f} / {m:.3f}" for s, m, _ in runs) + " (sMAPE / MASE).")
+    spread = " ".join(f"{name} per seed: " + ", ".join(f"{s:.3f} / {m:.3f}" for s, m, _ in r) + " (sMAPE / MASE)."
+                      for name, r in runs.items())
     body = "\n".join([f"Command: `{cmd}` ({time.strftime('%Y-%m-%d')}, CPU, {args.threads} torch thread). "
                       "fit_s is one fit's wall time on a 2-core machine shared with other jobs: read it as rough.",
                       "", markdown_table(table), "", spread])

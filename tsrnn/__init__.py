@@ -22,6 +22,7 @@ _LAZY = {
     "DriftForecaster": "tsrnn.forecasters.naive",
     "MeanForecaster": "tsrnn.forecasters.naive",
     "RNNForecaster": "tsrnn.forecasters.rnn",
+    "LinearForecaster": "tsrnn.forecasters.linear",
     "ARIMAForecaster": "tsrnn.forecasters.arima",
     "ETSForecaster": "tsrnn.forecasters.ets",
     "SlidingWindowTransformer": "tsrnn.windows",

@@ -26,6 +26,7 @@ _MODELS = {
     "gru": ("RNNForecaster", {"cell": "gru"}),
     "rnn": ("RNNForecaster", {"cell": "rnn"}),
     "elman": ("RNNForecaster", {"cell": "elman"}),
+    "linear": ("LinearForecaster", {}),
     "arima": ("ARIMAForecaster", {}),
     "ets": ("ETSForecaster", {}),
     "snaive": ("SeasonalNaiveForecaster", {}),
@@ -230,7 +231,7 @@ class _Outputs:
 
 def _write_frame(frame, path: str) -> None:
     """Write ``frame`` as csv or parquet (by extension) through a temporary file and a rename."""
-    from .forecasters.io import atomic_write_bytes, atomic_write_text
+    from ._files import atomic_write_bytes, atomic_write_text
 
     if Path(path).suffix.lower() == ".parquet":
         atomic_write_bytes(path, frame.to_parquet())
@@ -330,7 +331,8 @@ def _default_horizon(args, frame, data_kwargs: dict) -> int:
         from .datasets import dataset_info
 
         return dataset_info(args.dataset)["season_length"]
-    from .data import season_length_for, to_panel
+    from .data import to_panel
+    from .frequency import season_length_for
 
     return season_length_for(to_panel(frame, **data_kwargs).freq)
 

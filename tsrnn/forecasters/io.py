@@ -12,10 +12,10 @@ import numbers
 import os
 import re
 import shutil
-import tempfile
 import uuid
 from pathlib import Path
 
+from .._files import atomic_write_bytes, atomic_write_text, fsync_dir, umask_mode
 from ..errors import IncompatibleModelError, OutputExistsError
 
 try:  # POSIX; elsewhere concurrent saves to one path are not serialised
@@ -55,6 +55,8 @@ _MAX_FILTER_COST = 4e9
 # Classical forecasters save_forecaster stores: class name -> module in tsrnn.forecasters. Only these classes
 # are ever instantiated by load_forecaster. The naive family is refitted (it only keeps the data); ARIMA and
 # ETS are restored from their fitted parameters.
+# Forecasters saved with their network weights (RNNForecaster and its subclasses): class name -> module.
+_NEURAL = {"RNNForecaster": "rnn", "LinearForecaster": "linear"}
 _CLASSICAL = {
     "NaiveForecaster": "naive",
     "SeasonalNaiveForecaster": "naive",
@@ -69,68 +71,6 @@ _RESTORED = ("ARIMAForecaster", "ETSForecaster")
 # ----------------------------------------------------------------------------------------------------------
 # Files
 # ----------------------------------------------------------------------------------------------------------
-
-
-def _umask_mode(mode: int) -> int:
-    """``mode`` less the process umask: the permissions ``open()`` would give a new file (0o666) or folder (0o777)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return mode & ~umask
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename or a new entry in ``folder`` durable (a power cut, not only a kill, then keeps it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory descriptors
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename, so readers never see half a file.
-
-    The file gets the usual permissions of a new file (0o666 less the umask), not those of a temporary file.
-
-    Example
-    -------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
-    >>> atomic_write_bytes(p, b"abc").read_bytes()
-    b'abc'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _umask_mode(0o666))  # mkstemp creates 0o600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename, so readers never see half a file.
-
-    Example
-    -------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
-    >>> atomic_write_text(p, "hello").read_text()
-    'hello'
-    """
-    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _write_synced(path: Path, write) -> dict:
@@ -243,7 +183,7 @@ def check_save_target(path: str | os.PathLike, overwrite: bool = False) -> None:
 @contextlib.contextmanager
 def _locked(folder: Path):
     """Hold the exclusive save lock of a model folder (released by the kernel if the process dies)."""
-    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, _umask_mode(0o666))
+    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, umask_mode(0o666))
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -304,7 +244,7 @@ def write_model_folder(path: str | os.PathLike, config: dict, tensors: dict, *, 
         try:
             files = {_TENSORS: _write_synced(payload / _TENSORS, lambda fh: torch.save(tensors, fh)),
                      _CONFIG: _write_synced(payload / _CONFIG, lambda fh: fh.write(config_bytes))}
-            _fsync_dir(payload)
+            fsync_dir(payload)
             manifest = {"format": _MARK, "format_version": FORMAT_VERSION, "payload": name, "files": files,
                         "class": config.get("class"), "tsrnn_version": full["tsrnn_version"]}
             manifest_bytes = json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
@@ -314,7 +254,7 @@ def write_model_folder(path: str | os.PathLike, config: dict, tensors: dict, *, 
             shutil.rmtree(payload, ignore_errors=True)
             raise
         os.replace(tmp, path / _MANIFEST)  # the commit point: from here on the new payload is the model
-        _fsync_dir(path)
+        fsync_dir(path)
         _collect_garbage(path, keep=name)
     return path
 
@@ -704,6 +644,9 @@ def save_forecaster(est, path: str | os.PathLike, *, horizon: int | None = None,
     from .rnn import RNNForecaster
 
     if isinstance(est, RNNForecaster):  # its horizon is a parameter, already in the config
+        if _NEURAL.get(type(est).__name__) is None or type(est).__module__ != f"{__package__}.{_NEURAL[type(est).__name__]}":
+            raise ValueError(f"save_forecaster saves {sorted(_NEURAL)} and {sorted(_CLASSICAL)}, not "
+                             f"{type(est).__name__}")
         if horizon is not None and horizon != est.horizon:
             raise ValueError(f"horizon={horizon} differs from the RNNForecaster's horizon={est.horizon}")
         return est.save(path, overwrite=overwrite)
@@ -747,12 +690,11 @@ def load_forecaster(path: str | os.PathLike):
     0         x 2024-01-04     4.0
     1         x 2024-01-05     4.0
     """
-    config, tensors = read_model_folder(path, expect_class=("RNNForecaster", *_CLASSICAL))
+    config, tensors = read_model_folder(path, expect_class=(*_NEURAL, *_CLASSICAL))
     name = config["class"]
-    if name == "RNNForecaster":
-        from .rnn import RNNForecaster
-
-        return RNNForecaster._from_saved(config, tensors, path)
+    if name in _NEURAL:
+        cls = getattr(importlib.import_module(f".{_NEURAL[name]}", __package__), name)
+        return cls._from_saved(config, tensors, path)
     cls = getattr(importlib.import_module(f".{_CLASSICAL[name]}", __package__), name)
     try:
         return _restore_classical(cls, config, tensors)

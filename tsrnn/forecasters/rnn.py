@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_bool, check_choice, check_int, check_random_state, check_real, check_str_list
-from ..data import Panel, check_positive_int, future_covariates, season_length_for, seasonal_periods_for
+from ..data import Panel, check_positive_int, future_covariates
 from ..errors import InvalidParameterError
+from ..frequency import season_length_for, seasonal_periods_for
 from ..preprocessing import (
     SCALERS,
     TARGET_TRANSFORMS,
@@ -303,6 +304,8 @@ class RNNForecaster(BaseForecaster):
     (3, 3)
     """
 
+    _cells = _CELLS  # the recurrent cells this class offers
+
     def __init__(
         self,
         cell: str = "lstm",
@@ -370,7 +373,7 @@ class RNNForecaster(BaseForecaster):
         """Check every parameter's type and range (before any data work); returns them normalised to plain
         Python values (numpy scalars become int/float/bool). The parameters themselves stay as given."""
         p = {}
-        for name, valid in (("cell", _CELLS), ("strategy", _STRATEGIES), ("scaler", SCALERS),
+        for name, valid in (("cell", self._cells), ("strategy", _STRATEGIES), ("scaler", SCALERS),
                             ("target_transform", TARGET_TRANSFORMS), ("loss", _LOSSES)):
             p[name] = check_choice(getattr(self, name), name, valid)
         for name in ("hidden_size", "num_layers", "horizon", "batch_size", "n_models"):
@@ -858,7 +861,7 @@ class RNNForecaster(BaseForecaster):
                   "season_length_": getattr(self, "season_length_", None),
                   "history_columns": [str(c) for c in self.history_.columns]}
         config = {
-            "class": "RNNForecaster",
+            "class": type(self).__name__,
             "params": _plain(params, "the parameters of RNNForecaster"),
             "fitted": _plain(fitted, "the fitted state of RNNForecaster"),
             "data_kwargs": _plain(self.data_kwargs_, "the data arguments of fit"),

@@ -13,7 +13,7 @@ from .cells import ElmanRNN
 
 __all__ = ["CELLS", "STRATEGIES", "make_rnn", "ForecastNet", "MedianEnsemble"]
 
-CELLS = ("lstm", "gru", "rnn", "elman")
+CELLS = ("lstm", "gru", "rnn", "elman")  # ForecastNet also takes "linear": no recurrent part at all
 STRATEGIES = ("direct", "recursive", "seq2seq")
 
 
@@ -77,7 +77,13 @@ class ForecastNet(nn.Module):
         self.feedback_index = feedback_index
         self.register_buffer("known_idx", torch.as_tensor(known_idx, dtype=torch.long), persistent=False)
         n_known = len(known_idx)
-        if strategy == "recursive":
+        self.recurrent = cell != "linear"
+        if not self.recurrent:  # the linear window model: the skip path, plus the known future features
+            if not linear_skip or strategy != "direct":
+                raise ValueError("cell='linear' is the linear path alone: it needs linear_skip=True and "
+                                 "strategy='direct'")
+            self.head = nn.Linear(horizon * n_known, horizon * n_outputs) if n_known else None
+        elif strategy == "recursive":
             self.encoder = make_rnn(cell, 1 + n_known, hidden_size, num_layers, dropout)
             self.head = nn.Linear(hidden_size, n_outputs)
         elif strategy == "seq2seq":
@@ -119,6 +125,11 @@ class ForecastNet(nn.Module):
     def _recurrent(self, y, past, future_known, base):
         # y: [batch, window, 1] normalised target; past: [batch, window, features]; base: [batch, horizon, Q]
         horizon = future_known.shape[1]
+        if not self.recurrent:
+            if self.head is None:
+                return base
+            flat = future_known.reshape(len(y), -1)  # [batch, horizon * n_known]
+            return base + self.head(flat).view(len(y), self.horizon, self.n_outputs)[:, :horizon]
         if self.strategy == "direct":
             _, state = self.encoder(torch.cat([y, past[..., 1:]], dim=-1))
             last = _top_hidden(state)  # [batch, hidden]
