@@ -23,6 +23,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _results import markdown_table, write_section  # noqa: E402
+from bench_m4 import parse_params  # noqa: E402
 
 from tsrnn import (  # noqa: E402
     ARIMAForecaster,
@@ -40,13 +41,16 @@ from tsrnn import (  # noqa: E402
 CELLS = ("lstm", "gru", "rnn", "elman")
 
 
+PARAMS: dict = {}  # --param: RNNForecaster parameters for an ablation
+
+
 def neural_models(horizon: int, seeds: int, cells) -> dict:
     """The RNN of each cell and the linear window model, one entry per seed ("rnn-lstm", "rnn-lstm s1", ...)."""
     models = {}
     for k in range(seeds):
         tag = "" if k == 0 else f" s{k}"
-        models.update({f"rnn-{c}{tag}": RNNForecaster(cell=c, horizon=horizon, progress=False, random_state=k)
-                       for c in cells})
+        models.update({f"rnn-{c}{tag}": RNNForecaster(cell=c, horizon=horizon, progress=False, random_state=k,
+                                                      **PARAMS) for c in cells})
         models[f"linear{tag}"] = LinearForecaster(horizon=horizon, progress=False, random_state=k)
     return models
 
@@ -95,10 +99,12 @@ def main(argv=None) -> None:
     parser.add_argument("--stocks", default="all", help="comma-separated stock datasets, 'all' or 'none'")
     parser.add_argument("--seeds", type=int, default=1, help="neural models run with random_state 0..seeds-1")
     parser.add_argument("--cells", default=",".join(CELLS), help="comma-separated RNN cells to run")
+    parser.add_argument("--param", action="append", default=[], help="RNNForecaster parameter, key=json value")
     parser.add_argument("--no-write", action="store_true", help="print only; do not touch RESULTS.md")
     parser.add_argument("--title", default="Accuracy leaderboards (issue 5)", help="RESULTS.md section title")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 avoids oversubscription)")
     args = parser.parse_args(argv)
+    PARAMS.update(parse_params(args.param))
     import torch
 
     torch.set_num_threads(args.threads)

@@ -2,7 +2,7 @@
 economic panel; issue 11 asks for under 60 s on 2 CPU cores) and an hourly panel of 20 series x 2,000 hours.
 
     python benchmarks/bench_fit_cost.py                  # medians of 3 fits; writes RESULTS.md
-    python benchmarks/bench_fit_cost.py --threads 2 --repeats 1 --no-write
+    python benchmarks/bench_fit_cost.py --num-threads 2 --repeats 1 --no-write
 
 The series are synthetic (trend + seasonality + noise, seeded): only their shape matters for the time.
 """
@@ -36,13 +36,10 @@ def synthetic_panel(n_series: int, length: int, freq: str, periods: tuple[int, .
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--num-threads", type=int, default=None, help="RNNForecaster(num_threads=); default: its own")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
-    import torch
-
-    torch.set_num_threads(args.threads)
     from tsrnn import RNNForecaster
 
     cases = {"monthly 150 x 240, horizon 18": (synthetic_panel(150, 240, "MS", (12,)), 18),
@@ -52,7 +49,7 @@ def main(argv=None) -> None:
         times = []
         for r in range(args.repeats):
             t0 = time.perf_counter()
-            model = RNNForecaster(horizon=horizon, progress=False, random_state=r).fit(df)
+            model = RNNForecaster(horizon=horizon, progress=False, random_state=r, num_threads=args.num_threads).fit(df)
             times.append(time.perf_counter() - t0)
         rows.append({"panel": name, "window": model.window_, "steps": int(model.history_["step"].max()) + 1,
                      "training windows": model.n_train_windows_, "median fit s": float(np.median(times)),
@@ -60,9 +57,9 @@ def main(argv=None) -> None:
         print(rows[-1], flush=True)
     table = pd.DataFrame(rows).set_index("panel")
     cmd = "python benchmarks/bench_fit_cost.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    body = (f"Command: `{cmd}` ({time.strftime('%Y-%m-%d')}, CPU, {args.threads} torch threads, default "
-            f"RNNForecaster, {args.repeats} fits each). Timed on the 2-core development machine; see the note "
-            "under the table for what else was running.\n\n" + markdown_table(table))
+    body = (f"Command: `{cmd}` ({time.strftime('%Y-%m-%d')}, CPU, num_threads={args.num_threads}, default "
+            f"RNNForecaster, {args.repeats} fits each), on the 2-core development machine; other jobs may have "
+            "shared it: read the times as rough.\n\n" + markdown_table(table))
     if not args.no_write:
         write_section("## Default fit cost (issue 11)", body)
 

@@ -211,8 +211,8 @@ def test_demo_fast_writes_one_report_with_both_leaderboards_and_plots(capsys, tm
     page = report.read_text(encoding="utf-8")
     boards = re.findall(r"<h2>([^<]*): Leaderboard</h2>\s*<table>(.*?)</table>", page, flags=re.S)
     assert [title for title, _ in boards] == ["Sales: airpassengers", "Stock: S&amp;P 500"]
-    assert all(name in boards[0][1] for name in ("RNN (LSTM)", "ARIMA", "seasonal naive"))
-    assert all(name in boards[1][1] for name in ("RNN (LSTM)", "ARIMA", "naive (random walk)"))
+    assert all(name in boards[0][1] for name in ("RNN (LSTM)", "linear window model", "ARIMA", "seasonal naive"))
+    assert all(name in boards[1][1] for name in ("RNN (LSTM)", "linear window model", "ARIMA", "naive (random walk)"))
     assert page.count("data:image/png;base64") >= 4  # forecasts and error-by-step plots of both
     assert "Fast mode" in page
 
@@ -451,3 +451,37 @@ def test_unexpected_errors_exit_1(capsys, monkeypatch):
 def test_python_dash_m_runs_the_same_command_line():
     done = subprocess.run([sys.executable, "-m", "tsrnn", "--version"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == f"tsrnn {tsrnn.__version__}"
+
+
+def test_arima_with_exog_fits_predicts_and_backtests_beside_an_rnn_with_the_same_covariate(capsys, tmp_path, air):
+    # The user's own column names everywhere: the data, the covariate file and the flags agree.
+    names = {"unique_id": "series", "ds": "month", "y": "passengers"}
+    frame = air.assign(promo=np.random.default_rng(0).integers(0, 2, len(air)).astype(float))
+    frame["y"] = frame["y"] + 40.0 * frame["promo"]
+    data, future, model, out = (tmp_path / "air.csv", tmp_path / "future.csv", tmp_path / "arima",
+                                tmp_path / "f.csv")
+    frame.rename(columns=names).to_csv(data, index=False)
+    columns = ["--id-col", "series", "--time-col", "month", "--target-col", "passengers"]
+    assert run(capsys, "fit", "--data", data, *columns, "--model", "arima", "--horizon", 3,
+               "--param", 'exog=["promo"]', "--param", "order=(1, 1, 0)", "--param", "seasonal_order=(0, 1, 0)",
+               "--out", model)[0] == 0
+    ahead = pd.DataFrame({"series": "airpassengers", "month": pd.date_range("1961-01-01", periods=3, freq="MS"),
+                          "promo": [1.0, 0.0, 0.0]})
+    ahead.to_csv(future, index=False)
+    code, _, err = run(capsys, "predict", "--model", model, "--future", future, "--out", out)
+    assert code == 0, err
+    with_promo = pd.read_csv(out)["y_pred"].to_numpy()
+    ahead.assign(promo=0.0).to_csv(future, index=False)
+    assert run(capsys, "predict", "--model", model, "--future", future, "--out", out)[0] == 0
+    without = pd.read_csv(out)["y_pred"].to_numpy()
+    assert 30.0 < with_promo[0] - without[0] < 50.0  # the promo's lift, learned as a regression coefficient
+    np.testing.assert_allclose(with_promo[1:], without[1:])
+    code, _, err = run(capsys, "predict", "--model", model, "--out", out)
+    assert code == 2 and "X_future is required" in err
+
+    code, stdout, err = run(capsys, "backtest", "--data", data, *columns, "--models", "arima,gru", "--horizon", 3,
+                            "--folds", 2, "--param", 'arima.exog=["promo"]', "--param", "arima.order=(1, 1, 0)",
+                            "--param", 'gru.future_covariates=["promo"]', "--param", "gru.max_steps=3",
+                            "--param", "gru.hidden_size=4", "--param", "gru.window=12", "--param", "progress=false")
+    assert code == 0, err
+    assert "arima" in stdout and "gru" in stdout

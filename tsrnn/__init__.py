@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import importlib
 
+from .registry import FORECASTERS
+
 __version__ = "0.1.0"
 
-# public name -> module that defines it
+# public name -> module that defines it, or (module, name there)
 _LAZY = {
     "Panel": "tsrnn.data",
     "to_panel": "tsrnn.data",
@@ -17,14 +19,8 @@ _LAZY = {
     "list_datasets": "tsrnn.datasets",
     "dataset_info": "tsrnn.datasets",
     "BaseForecaster": "tsrnn.forecasters.base",
-    "NaiveForecaster": "tsrnn.forecasters.naive",
-    "SeasonalNaiveForecaster": "tsrnn.forecasters.naive",
-    "DriftForecaster": "tsrnn.forecasters.naive",
-    "MeanForecaster": "tsrnn.forecasters.naive",
-    "RNNForecaster": "tsrnn.forecasters.rnn",
-    "LinearForecaster": "tsrnn.forecasters.linear",
-    "ARIMAForecaster": "tsrnn.forecasters.arima",
-    "ETSForecaster": "tsrnn.forecasters.ets",
+    **{entry.class_name: entry.module for entry in FORECASTERS},  # every registered forecaster
+    "load": ("tsrnn.forecasters.io", "load_forecaster"),
     "SlidingWindowTransformer": "tsrnn.windows",
     "RollingOrigin": "tsrnn.evaluation.splits",
     "backtest": "tsrnn.evaluation.backtest",
@@ -39,7 +35,9 @@ __all__ = sorted(_LAZY) + ["__version__"]
 
 def __getattr__(name: str):
     if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        target = _LAZY[name]
+        module, attr = target if isinstance(target, tuple) else (target, name)
+        value = getattr(importlib.import_module(module), attr)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'tsrnn' has no attribute {name!r}")

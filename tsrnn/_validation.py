@@ -14,7 +14,8 @@ import pandas as pd
 
 from .errors import InvalidParameterError
 
-__all__ = ["check_bool", "check_choice", "check_int", "check_real", "check_random_state", "check_str_list"]
+__all__ = ["check_bool", "check_choice", "check_int", "check_positive_int", "check_n_jobs", "check_real",
+           "check_random_state", "check_str_list"]
 
 MAX_SEED = 2**32 - 1  # numpy's legacy seeding and Lightning's seed_everything accept [0, 2**32 - 1]
 
@@ -72,6 +73,36 @@ def check_int(value, name: str, *, low: int | None = None, high: int | None = No
         raise InvalidParameterError(f"{name} must be {_range_text(low, high)}{' or None' if allow_none else ''}, "
                                     f"got {value!r}")
     return value
+
+
+def check_positive_int(value, name: str, *, allow_none: bool = False) -> int | None:
+    """Return ``value`` as an int, or raise an `InvalidParameterError` (a ValueError) that names the parameter.
+
+    Example
+    -------
+    >>> check_positive_int(3, "horizon")
+    3
+    >>> check_positive_int(0, "horizon")
+    Traceback (most recent call last):
+    ...
+    tsrnn.errors.InvalidParameterError: horizon must be a positive integer, got 0
+    """
+    return check_int(value, name, low=1, allow_none=allow_none)
+
+
+def check_n_jobs(n_jobs) -> int:
+    """joblib's ``n_jobs``: a non-zero integer (-1 uses every core), None meaning 1.
+
+    Example
+    -------
+    >>> check_n_jobs(None), check_n_jobs(-1)
+    (1, -1)
+    """
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool | np.bool_) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise InvalidParameterError(f"n_jobs must be a non-zero integer (-1 uses every core), got {n_jobs!r}")
+    return int(n_jobs)
 
 
 def check_real(value, name: str, *, low: float | None = None, high: float | None = None,

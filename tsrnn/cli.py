@@ -18,22 +18,12 @@ import time
 import traceback
 from pathlib import Path
 
+from .registry import cli_models
+
 __all__ = ["main", "build_parser"]
 
-# Command-line model names -> (class name in tsrnn, fixed parameters).
-_MODELS = {
-    "lstm": ("RNNForecaster", {"cell": "lstm"}),
-    "gru": ("RNNForecaster", {"cell": "gru"}),
-    "rnn": ("RNNForecaster", {"cell": "rnn"}),
-    "elman": ("RNNForecaster", {"cell": "elman"}),
-    "linear": ("LinearForecaster", {}),
-    "arima": ("ARIMAForecaster", {}),
-    "ets": ("ETSForecaster", {}),
-    "snaive": ("SeasonalNaiveForecaster", {}),
-    "naive": ("NaiveForecaster", {}),
-    "drift": ("DriftForecaster", {}),
-    "mean": ("MeanForecaster", {}),
-}
+# Command-line model names -> (class name in tsrnn, fixed parameters): the aliases of tsrnn.registry.
+_MODELS = cli_models()
 _DATA_KEYS = ("id_col", "time_col", "target_col", "freq", "fill_missing")
 _FRAME_SUFFIXES = (".csv", ".parquet")
 _REPORT_SUFFIXES = (".html", ".htm")
@@ -405,6 +395,7 @@ def _cmd_predict(args) -> int:
 
     _check_output(args.out, "--out", data=args.data)
     frame = _read_frame(args.data) if args.data else None
+    future = _read_frame(args.future, "--future") if args.future else None
     horizon = args.horizon
     try:
         if horizon is None:
@@ -413,7 +404,7 @@ def _cmd_predict(args) -> int:
     except (KeyError, IndexError, AttributeError) as err:  # a malformed folder that got past the loader's checks
         raise ValueError(f"--model {args.model} is not a valid tsrnn model folder ({type(err).__name__}: {err})") \
             from None
-    forecasts = model.predict(horizon=horizon, df=frame, level=args.level)
+    forecasts = model.predict(horizon=horizon, df=frame, X_future=future, level=args.level)
     _write_frame(forecasts, args.outputs.path(args.out))
     print(f"wrote {len(forecasts)} forecasts ({forecasts['unique_id'].nunique()} series) to {args.out}")
     return 0
@@ -476,16 +467,18 @@ def _cmd_tune(args) -> int:
 
 
 def _demo_models(horizon: int, fast: bool, naive_name: str) -> dict:
-    from . import ARIMAForecaster, NaiveForecaster, RNNForecaster, SeasonalNaiveForecaster
+    from . import ARIMAForecaster, LinearForecaster, NaiveForecaster, RNNForecaster, SeasonalNaiveForecaster
 
     # progress=False: the per-fold bar of compare shows progress; Lightning's bar would print every epoch
     rnn = RNNForecaster(horizon=horizon, random_state=0, progress=False)
+    linear = LinearForecaster(horizon=horizon, random_state=0, progress=False)  # what the recurrence adds
     arima = ARIMAForecaster()
     if fast:  # tiny runs that exercise the whole path: the scores mean nothing
         rnn.set_params(max_steps=3, hidden_size=8)
+        linear.set_params(max_steps=3)
         arima.set_params(order=(1, 1, 0))
     baseline = SeasonalNaiveForecaster() if naive_name == "seasonal naive" else NaiveForecaster()
-    return {"RNN (LSTM)": rnn, "ARIMA": arima, naive_name: baseline}
+    return {"RNN (LSTM)": rnn, "linear window model": linear, "ARIMA": arima, naive_name: baseline}
 
 
 def _cmd_demo(args) -> int:
@@ -511,8 +504,11 @@ def _cmd_demo(args) -> int:
     sections = [("About this demo", (
         "<p>Each model is fitted once, on the data before the first origin, then forecasts every origin from "
         "the history available there (<code>compare(..., refit=False)</code>): nothing after an origin reaches a "
-        "model. The RNN is <code>RNNForecaster</code> with its defaults (LSTM, 500 training steps) except the "
-        "horizon; ARIMA is the automatic order search; the baseline is the naive method of each domain. "
+        "model. The RNN is <code>RNNForecaster</code> with its defaults (a two-layer LSTM beside a linear path "
+        "from the window to the forecast, MAE loss, training steps sized to the data) except the horizon; the "
+        "linear window model is <code>LinearForecaster</code>, that linear path alone, so the gap between the "
+        "two is what the recurrent network adds; ARIMA is the automatic order search; the baseline is the "
+        "naive method of each domain. "
         "Models are ranked by MASE (below 1: better than the in-sample seasonal naive).</p>"
         + ("<p><b>Fast mode</b>: the RNN trained for 3 steps and ARIMA has the fixed order (1,1,0); the scores "
            "mean nothing.</p>" if fast else "")
@@ -556,7 +552,8 @@ and, optionally, a [data] table of column names (id_col, time_col, target_col, f
   [data]
   time_col = "date"
 
-The model folder holds manifest.json (checksums) and a payload folder with config.json and tensors.pt.
+The model folder holds manifest.json (checksums) and a payload folder with config.json, arrays.npz and, for
+neural models, weights.pt.
 Neural models keep their weights, ARIMA and ETS their fitted parameters (no refit, no statsmodels object
 pickled), the naive family its training data. An existing model folder at --out is replaced only with
 --force (atomically: the old or the new model always loads); any other file or folder is never replaced.""",
@@ -669,6 +666,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--horizon", type=_positive_int, metavar="H", help="steps (default: the fit horizon)")
     predict.add_argument("--level", type=float, nargs="+", metavar="L",
                          help="prediction interval levels in percent (e.g. 80 95), for models with intervals")
+    predict.add_argument("--future", metavar="FILE",
+                         help="future values of the covariates the model reads ahead (ARIMA's exog, an RNN's "
+                              "future_covariates) for the forecast steps, id and time columns named as in fit")
     predict.add_argument("--out", required=True, metavar="FILE", help="forecasts.csv or forecasts.parquet")
     predict.set_defaults(func=_cmd_predict)
 

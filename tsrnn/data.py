@@ -15,25 +15,14 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from ._validation import check_int
+from ._validation import check_positive_int
 from .errors import DataError
+from .frequency import CANDIDATE_FREQS, season_length_for, seasonal_periods_for
 
 __all__ = ["Panel", "to_panel", "check_positive_int", "future_covariates", "FILL_POLICIES", "season_length_for",
            "seasonal_periods_for"]
 
 FILL_POLICIES = ("ffill", "interpolate", "zero")
-
-# Tried, in this order, when pandas cannot infer a frequency (usually because timestamps are missing).
-# The candidate whose grid holds every timestamp with the fewest points wins, if it has at most twice as
-# many points as there are timestamps.
-_CANDIDATE_FREQS = (
-    ["YS", "YE", "MS", "ME"]
-    + [f"QS-{m}" for m in ("JAN", "FEB", "MAR")]
-    + [f"QE-{m}" for m in ("DEC", "JAN", "FEB")]
-    + [f"W-{d}" for d in ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")]
-    + ["B", "D", "h", "min", "s"]
-)
-
 
 @dataclass(frozen=True, eq=False)
 class Panel:
@@ -219,58 +208,6 @@ def _mask(panel: Panel) -> np.ndarray:
     if panel.missing is not None:
         return panel.missing
     return np.zeros((len(panel.values), 1 + len(panel.covariate_names)), dtype=bool)
-
-
-def check_positive_int(value, name: str, *, allow_none: bool = False) -> int | None:
-    """Return ``value`` as an int, or raise an `InvalidParameterError` (a ValueError) that names the parameter.
-
-    Example
-    -------
-    >>> check_positive_int(3, "horizon")
-    3
-    >>> check_positive_int(0, "horizon")
-    Traceback (most recent call last):
-    ...
-    tsrnn.errors.InvalidParameterError: horizon must be a positive integer, got 0
-    """
-    return check_int(value, name, low=1, allow_none=allow_none)
-
-
-def seasonal_periods_for(freq: pd.DateOffset | str) -> tuple[int, ...]:
-    """The usual seasonal periods of a frequency, shortest first: 12 monthly, 4 quarterly, 5 business-daily,
-    7 daily, 52 weekly; below a day, one day and one week of steps (24 and 168 hourly, 48 and 336
-    half-hourly), as long as they stay short enough to look back over (a day of at most 288 steps, a
-    week of at most 672); ``(1,)`` otherwise (yearly, irregular multiples, seconds).
-
-    Example
-    -------
-    >>> seasonal_periods_for("MS"), seasonal_periods_for("h"), seasonal_periods_for("30min")
-    ((12,), (24, 168), (48, 336))
-    """
-    offset = to_offset(freq)
-    day = pd.Timedelta(days=1)
-    if isinstance(offset, pd.tseries.offsets.Tick) and pd.Timedelta(offset) < day:
-        step = pd.Timedelta(offset)
-        if day % step == pd.Timedelta(0):  # steps that tile a day: daily and weekly cycles
-            per_day = int(day // step)
-            periods = tuple(p for p, limit in ((per_day, 288), (7 * per_day, 672)) if p <= limit)
-            return periods or (1,)
-        return (1,)
-    name = offset.rule_code.split("-")[0]
-    table = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "B": 5, "C": 5, "D": 7, "W": 52}
-    return (table.get(name, 1) if offset.n == 1 else 1,)
-
-
-def season_length_for(freq: pd.DateOffset | str) -> int:
-    """The usual (shortest) seasonal period for a frequency: 12 monthly, 4 quarterly, 5 business-daily,
-    7 daily, 52 weekly, 24 hourly (a day of steps below daily), 1 otherwise; see `seasonal_periods_for`.
-
-    Example
-    -------
-    >>> season_length_for("MS"), season_length_for("QS-JAN"), season_length_for("B"), season_length_for("YS")
-    (12, 4, 5, 1)
-    """
-    return seasonal_periods_for(freq)[0]
 
 
 def _fail(message: str) -> DataError:
@@ -629,7 +566,7 @@ def _infer_freq(ds: pd.DatetimeIndex) -> pd.DateOffset | None:
         return None
     best, best_size = None, None
     wanted = set(ds.asi8)
-    for name in _CANDIDATE_FREQS:
+    for name in CANDIDATE_FREQS:
         step = to_offset(name)
         if isinstance(step, pd.offsets.Tick) and (ds[-1] - ds[0]) // pd.Timedelta(step) >= 2 * len(ds):
             continue  # do not build a grid of millions of seconds to learn that it is mostly empty

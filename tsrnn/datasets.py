@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .frequency import season_length_for
+
 __all__ = ["dataset_info", "list_datasets", "load_dataset"]
 
 _STOCK_COLUMNS = ("open", "high", "low", "close", "volume", "adj_close")
 _PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
-_SEASON_LENGTH = {"B": 5, "MS": 12, "QS": 4}
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def dataset_info(name: str) -> dict:
         "n_obs": len(frame),
         "target": target,
         "description": spec.description,
-        "season_length": _SEASON_LENGTH[spec.freq],
+        "season_length": season_length_for(spec.freq),
     }
 
 

@@ -35,6 +35,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._validation import check_positive_int
+
 __all__ = [
     "mae",
     "rmse",
@@ -108,12 +110,6 @@ def _positive_prices(y_last: np.ndarray) -> None:
             f"y_last must be positive prices to compute simple returns, got {y_last[first]}{where}; "
             f"pass prices, not returns or differences"
         )
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -238,7 +234,7 @@ def bias(y_true, y_pred) -> float:
 
 def _seasonal_differences(y_train, season_length) -> np.ndarray:
     """y_train[t] - y_train[t - m] for t = m .. n-1, validated."""
-    season_length = _check_positive_int(season_length, "season_length")
+    season_length = check_positive_int(season_length, "season_length")
     y_train = _as_array(y_train, "y_train")
     if y_train.ndim != 1:
         raise ValueError(f"y_train must be one series (1-D), got shape {y_train.shape}")
@@ -465,7 +461,7 @@ def sharpe_ratio(returns, periods_per_year: int = 252, risk_free: float = 0.0) -
     2.0
     """
     returns = _returns(returns)
-    periods_per_year = _check_positive_int(periods_per_year, "periods_per_year")
+    periods_per_year = check_positive_int(periods_per_year, "periods_per_year")
     if isinstance(risk_free, bool) or not isinstance(risk_free, numbers.Real) or not risk_free > -1:
         raise ValueError(f"risk_free must be an annual rate above -1, got {risk_free!r}")
     excess = returns - ((1.0 + risk_free) ** (1.0 / periods_per_year) - 1.0)

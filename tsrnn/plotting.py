@@ -1,7 +1,8 @@
 """Matplotlib figures shared by backtest results and HTML reports: forecasts, error by horizon, equity curves.
 
 A leaf module: it draws long frames and arrays handed to it, builds `matplotlib.figure.Figure` objects
-without pyplot (no GUI backend, safe in threads and on headless machines) and imports nothing from tsrnn.
+without pyplot (no GUI backend, safe in threads and on headless machines) and imports nothing from tsrnn
+but the leaf that names forecast columns (`tsrnn._schema`).
 Series ids and model names are shown verbatim: ``$`` is never read as matplotlib mathtext, nor ``_`` as TeX.
 """
 
@@ -13,6 +14,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from ._schema import POINT, interval_columns, parse_column
 
 __all__ = ["plot_forecasts", "plot_error_by_horizon", "plot_equity", "figure_to_data_uri"]
 
@@ -51,13 +54,7 @@ def _title_and_legend(axis, title) -> None:
 
 def _interval_pairs(columns: Sequence[str]) -> list[tuple[str, str, str]]:
     """``(level, lo, hi)`` for every ``y_pred_lo_L`` column that has its ``y_pred_hi_L`` partner."""
-    cols = set(columns)
-    pairs = []
-    for col in columns:
-        if col.startswith("y_pred_lo_") and f"y_pred_hi_{col[len('y_pred_lo_'):]}" in cols:
-            level = col[len("y_pred_lo_"):]
-            pairs.append((level, col, f"y_pred_hi_{level}"))
-    return pairs
+    return [(level, lo, hi) for level, lo, hi in interval_columns(columns) if parse_column(lo)[0] == "lo"]
 
 
 def plot_forecasts(
@@ -117,7 +114,7 @@ def plot_forecasts(
                 if widest is not None:
                     axis.fill_between(fold["ds"], fold[widest[1]], fold[widest[2]], color=color, alpha=0.15,
                                       linewidth=0, label=f"{widest[0]}% interval" if j == 0 else None)
-                axis.plot(fold["ds"], fold["y_pred"], color=color, linewidth=1.4, marker="." if len(fold) < 3
+                axis.plot(fold["ds"], fold[POINT], color=color, linewidth=1.4, marker="." if len(fold) < 3
                           else None, label=_label_text(name) if j == 0 else None)
             for cut in rows["cutoff"].unique() if len(models) == 1 and "cutoff" in rows else ():
                 axis.axvline(cut, color="grey", linewidth=0.5, alpha=0.5)

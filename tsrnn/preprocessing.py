@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .frequency import calendar_fields
+
 __all__ = [
     "SCALERS",
     "TARGET_TRANSFORMS",
@@ -144,13 +146,7 @@ def calendar_feature_names(freq: pd.DateOffset) -> list[str]:
     >>> calendar_feature_names(pd.tseries.frequencies.to_offset("MS"))
     ['month_sin', 'month_cos']
     """
-    rule = freq.rule_code.split("-")[0]
-    if rule in ("YS", "YE", "Y", "A", "AS"):
-        return []
-    names = ["month_sin", "month_cos"]
-    if rule in ("B", "C", "D", "h", "H", "min", "T", "s", "S"):
-        names += ["dow_sin", "dow_cos"]
-    return names
+    return [f"{field}_{part}" for field in calendar_fields(freq) for part in ("sin", "cos")]
 
 
 def calendar_features(ds: pd.DatetimeIndex, freq: pd.DateOffset) -> np.ndarray:

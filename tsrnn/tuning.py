@@ -23,9 +23,13 @@ import pandas as pd
 from optuna.trial import TrialState
 from sklearn.base import clone
 
-from .data import Panel, season_length_for, to_panel
+from ._validation import check_int
+from .data import Panel, to_panel
 from .evaluation.backtest import backtest
 from .forecasters.base import BaseForecaster
+from .forecasters.tags import get_forecaster_tags
+from .frequency import season_length_for
+from .registry import space_for
 
 __all__ = [
     "tune",
@@ -35,6 +39,7 @@ __all__ = [
     "dict_space",
     "default_space",
     "rnn_space",
+    "linear_space",
     "arima_space",
     "ets_space",
     "seasonal_naive_space",
@@ -86,14 +91,7 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
               "hidden_size": trial.suggest_int("hidden_size", 8, 128, log=True),
               "num_layers": trial.suggest_int("num_layers", 1, 3)}
     params["dropout"] = trial.suggest_float("dropout", 0.0, 0.5) if params["num_layers"] > 1 else 0.0
-    base = season_length if season_length >= 4 else 4
-    top = base * max(4, -(-32 // base))
-    if max_window is not None:
-        top = min(top, max_window // base * base)
-    if top >= base:
-        params["window"] = trial.suggest_int("window", base, top, step=base)
-    else:  # series too short for a whole season in the window
-        params["window"] = trial.suggest_int("window", min(2, max_window), max(2, max_window))
+    params["window"] = _window(trial, season_length, max_window)
     params["learning_rate"] = trial.suggest_float("learning_rate", 1e-4, 3e-2, log=True)
     params["scaler"] = trial.suggest_categorical("scaler", ["window", "standard", "robust"])
     strategies = ["direct", "recursive", "seq2seq"] if recursive else ["direct", "seq2seq"]
@@ -148,6 +146,37 @@ def ets_space(trial, season_length: int = 1, positive: bool = True) -> dict:
     return params
 
 
+def linear_space(trial, season_length: int = 1, max_window: int | None = None, positive: bool = False) -> dict:
+    """The default search space of `LinearForecaster`: window, learning rate, scaler, loss and target transform
+    (the windows and transforms of `rnn_space`; there is no network to size).
+
+    Example
+    -------
+    >>> from optuna.trial import FixedTrial
+    >>> linear_space(FixedTrial({"window": 24, "learning_rate": 0.01, "scaler": "window", "loss": "mae",
+    ...                          "target_transform": None}), season_length=12)
+    {'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'loss': 'mae', 'target_transform': None}
+    """
+    params = {"window": _window(trial, season_length, max_window),
+              "learning_rate": trial.suggest_float("learning_rate", 1e-4, 3e-2, log=True),
+              "scaler": trial.suggest_categorical("scaler", ["window", "standard", "robust"]),
+              "loss": trial.suggest_categorical("loss", ["mae", "mse", "mase"])}
+    transforms = [None, "diff", "log"] if positive else [None, "diff"]
+    params["target_transform"] = trial.suggest_categorical("target_transform", transforms)
+    return params
+
+
+def _window(trial, season_length: int, max_window: int | None) -> int:
+    """Multiples of the season (of 4 below it) from one season to ``max(4 seasons, 32)``, capped at ``max_window``."""
+    base = season_length if season_length >= 4 else 4
+    top = base * max(4, -(-32 // base))
+    if max_window is not None:
+        top = min(top, max_window // base * base)
+    if top >= base:
+        return trial.suggest_int("window", base, top, step=base)
+    return trial.suggest_int("window", min(2, max_window), max(2, max_window))  # too short for a whole season
+
+
 def seasonal_naive_space(trial, season_length: int = 12) -> dict:
     """The default search space of `SeasonalNaiveForecaster`: the data's season or none (plain naive).
 
@@ -160,30 +189,12 @@ def seasonal_naive_space(trial, season_length: int = 12) -> dict:
     return {"season_length": trial.suggest_categorical("season_length", [1, season_length])}
 
 
-@functools.lru_cache(maxsize=1)
-def _forecaster_registry() -> dict[str, Callable]:
-    """Default space builders by forecaster class path: ``(context dict) -> (trial -> dict)``. Keyed by name so
-    that importing the tuner does not import statsmodels or torch."""
-    return {
-        "tsrnn.forecasters.rnn.RNNForecaster": lambda c: functools.partial(
-            rnn_space, season_length=c["season_length"], max_window=c["max_window"],
-            recursive=not c["past_covariates"], positive=c["positive"]),
-        "tsrnn.forecasters.arima.ARIMAForecaster": lambda c: functools.partial(
-            arima_space, season_length=c["season_length"]),
-        "tsrnn.forecasters.ets.ETSForecaster": lambda c: functools.partial(
-            ets_space, season_length=c["season_length"], positive=c["positive"]),
-        "tsrnn.forecasters.naive.SeasonalNaiveForecaster": lambda c: (
-            functools.partial(seasonal_naive_space, season_length=c["season_length"])
-            if c["season_length"] > 1 else None),
-    }
-
-
 def default_space(forecaster: BaseForecaster, df, horizon: int, folds: int = 3, step: int | None = None,
                   gap: int = 0, season_length: int | None = None) -> Callable:
     """The default search space for ``forecaster`` on this data, as a plain function ``trial -> dict``.
 
-    The spaces are `rnn_space`, `arima_space`, `ets_space` and `seasonal_naive_space`, bound to what the
-    data says: the season length of its frequency (`tsrnn.data.season_length_for`, or ``season_length``),
+    The spaces are `rnn_space`, `linear_space`, `arima_space`, `ets_space` and `seasonal_naive_space` (which
+    one: the forecaster's entry in `tsrnn.registry`), bound to what the data says: the season length of its frequency (`tsrnn.data.season_length_for`, or ``season_length``),
     the longest RNN window that leaves training windows at the first backtest fold, whether the values are
     positive, whether there are past covariates. Forecasters without hyperparameters (naive, drift, mean)
     have no space: pass ``space=`` to `tune` instead.
@@ -202,26 +213,19 @@ def default_space(forecaster: BaseForecaster, df, horizon: int, folds: int = 3, 
     m = season_length if season_length is not None else season_length_for(panel.freq)
     step = step or horizon
     first_cutoff = int(panel.lengths.min()) - gap - horizon - (folds - 1) * step
-    futures = forecaster.get_params(deep=False).get("future_covariates") or []
     context = {
         "season_length": int(m),
         # Leave at least half as many training windows as the window is long at the first fold.
         "max_window": max(1, 2 * (first_cutoff - horizon + 1) // 3),
         "positive": bool(np.all(panel.values > 0)),
-        "past_covariates": any(c not in futures for c in panel.covariate_names),
+        "covariates": tuple(panel.covariate_names),
     }
-    registry = _forecaster_registry()
-    for cls in type(forecaster).__mro__:
-        builder = registry.get(f"{cls.__module__}.{cls.__qualname__}")
-        if builder is not None:
-            space = builder(context)
-            break
-    else:
-        space = None
-    if space is None:
+    found = space_for(forecaster, context)  # the forecaster's entry in tsrnn.registry
+    if found is None:
         raise ValueError(f"{type(forecaster).__name__} has no default search space (it has no hyperparameters to "
                          "tune on this data); pass space=, e.g. {'season_length': [1, 12]}")
-    return space
+    name, kwargs = found
+    return functools.partial(globals()[name], **kwargs)
 
 
 def _distribution(name: str, spec) -> optuna.distributions.BaseDistribution:
@@ -402,20 +406,15 @@ def _resolve_metric(metric: str) -> str:
     return _METRICS[metric.lower()]
 
 
-def _has_validation(forecaster) -> bool:
-    params = forecaster.get_params(deep=False)
-    return bool(params.get("early_stopping")) or bool(params.get("validation_size"))
-
-
 def _resolve_prune_on(prune_on: str, forecaster) -> str:
-    is_rnn = any(f"{c.__module__}.{c.__qualname__}" == "tsrnn.forecasters.rnn.RNNForecaster"
-                 for c in type(forecaster).__mro__)
+    # A forecaster whose training reports a validation loss says so in its tags (the RNN with a validation set).
+    reports_val_loss = get_forecaster_tags(forecaster).validation_loss
     if prune_on == "auto":
-        return "val_loss" if is_rnn and _has_validation(forecaster) else "folds"
+        return "val_loss" if reports_val_loss else "folds"
     if prune_on == "folds":
         return prune_on
     if prune_on == "val_loss":
-        if not is_rnn or not _has_validation(forecaster):
+        if not reports_val_loss:
             raise ValueError("prune_on='val_loss' needs an RNNForecaster with a validation set: set its "
                              "validation_size= or early_stopping=")
         return prune_on
@@ -481,14 +480,14 @@ def make_objective(
     panel = to_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
                      fill_missing=fill_missing)
     if horizon is None:
-        horizon = forecaster.get_params(deep=False).get("horizon")
+        horizon = forecaster.default_horizon
         if horizon is None:
             raise ValueError(f"{type(forecaster).__name__} has no horizon parameter: pass horizon=")
     metric_name = _resolve_metric(metric)
-    horizon = _count(horizon, "horizon", 1)
-    folds = _count(folds, "folds", 1)
-    step = horizon if step is None else _count(step, "step", 1)
-    gap = _count(gap, "gap", 0)
+    horizon = check_int(horizon, "horizon", low=1)
+    folds = check_int(folds, "folds", low=1)
+    step = horizon if step is None else check_int(step, "step", low=1)
+    gap = check_int(gap, "gap", low=0)
     m = int(season_length if season_length is not None else season_length_for(panel.freq))
     _check_folds_fit(panel, horizon, folds, step, gap, m, metric_name)
     mode = _resolve_prune_on(prune_on, forecaster)
@@ -499,13 +498,6 @@ def make_objective(
     return _Objective(forecaster, panel, space_fn, names, metric_name, folds, refit, mode,
                       dict(horizon=horizon, step=step, gap=gap, season_length=season_length, progress=False),
                       fingerprint)
-
-
-def _count(value, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        what = "a positive integer" if low == 1 else f"an integer >= {low}"
-        raise ValueError(f"{name} must be {what}, got {value!r}")
-    return int(value)
 
 
 def _check_folds_fit(panel: Panel, horizon: int, folds: int, step: int, gap: int, season_length: int,
@@ -557,10 +549,7 @@ class _Objective:
     def _with_callback(self, model: BaseForecaster, trial, fold: int) -> BaseForecaster:
         if self.prune_on != "val_loss" or _is_baseline(trial):
             return model
-        extra = dict(model.get_params(deep=False).get("trainer_kwargs") or {})
-        extra["callbacks"] = [*(extra.get("callbacks") or []),
-                              _pruning_callback_class()(trial, "val_loss", fold * _FOLD_STRIDE)]
-        return clone(model).set_params(trainer_kwargs=extra)
+        return model.with_training_callbacks([_pruning_callback_class()(trial, "val_loss", fold * _FOLD_STRIDE)])
 
     def __call__(self, trial) -> float:
         scores: list[float] = []
@@ -1233,8 +1222,7 @@ def tune(
     >>> res.best_forecaster_.predict(horizon=3)["y_pred"].tolist()
     [13.0, 23.0, 33.0]
     """
-    if isinstance(n_trials, bool) or not isinstance(n_trials, numbers.Integral) or n_trials < 1:
-        raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}")
+    check_int(n_trials, "n_trials", low=1)
     if direction not in ("minimize", "maximize"):
         raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
     if n_jobs == -1:

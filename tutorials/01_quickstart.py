@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -22,7 +22,7 @@
 # * a holdout evaluation with the mean absolute scaled error (MASE) against `SeasonalNaiveForecaster`;
 # * the training curve in `history_`, and saving / loading a fitted model.
 #
-# Run it as a script (`python tutorials/01_quickstart.py`) or open it as a notebook with jupytext.
+# Run it as a script (`python tutorials/01_quickstart.py`) or open the notebook `01_quickstart.ipynb`.
 # With `TSRNN_TUTORIAL_FAST=1` every model trains for a handful of steps only: the code paths are the
 # same, the numbers are not meaningful.
 
@@ -110,7 +110,11 @@ print(f"train: {train['ds'].min():%Y-%m} .. {train['ds'].max():%Y-%m}   "
 # A recurrent network reads a **window** of past values one step at a time. At each step it updates a
 # hidden state vector `h_t` from the new input and the previous state, so after the last step `h_t` is a
 # learned summary of the whole window. A linear layer then turns that summary into the forecast. With the
-# default `strategy="direct"` that layer emits all `horizon` values at once (tutorial 02 opens the box).
+# default `strategy="direct"` that layer emits all `horizon` values at once (tutorial 02 opens the
+# recurrent cell, tutorial 08 compares the direct, recursive and seq2seq strategies). By default a second,
+# purely linear path from the window to the forecast is added to the network's output
+# (`linear_skip=True`): it starts as "repeat the last value", and the recurrent part learns what a linear
+# model cannot (tutorial 09 measures what that and the other defaults are worth).
 #
 # Training slides the window over the history: every position gives one example (window in, next
 # `horizon` values out), and the network's weights are fitted to all of them by gradient descent.
@@ -123,7 +127,8 @@ print(f"train: {train['ds'].min():%Y-%m} .. {train['ds'].max():%Y-%m}   "
 # | `window` | how many past steps it reads (default: twice the season or the horizon, at least 16) |
 # | `cell` | `"lstm"` (default), `"gru"`, `"rnn"` (plain Elman) or `"elman"` (our from-scratch version) |
 # | `hidden_size` | the length of the state vector `h_t`: the network's memory capacity |
-# | `max_steps` | optimiser steps; each step uses one batch of `batch_size` windows |
+# | `max_steps` | optimiser steps; each step uses one batch of `batch_size` windows (default: set from the number of windows) |
+# | `loss` | what training minimises: `"mae"` (default, forecasts the median), `"mse"`, `"huber"`, `"mase"`, `"quantile"` |
 # | `scaler` | `"window"` (default) rescales each input window by its own mean and spread, so one network copes with any level |
 # | `target_transform` | `"log"` turns a multiplicative season into an additive one |
 # | `random_state` | the same seed gives the same forecast (on CPU) |
@@ -204,7 +209,7 @@ fig, ax = plt.subplots(figsize=(7, 3))
 ax.plot(history["step"], history["train_loss"], linewidth=1)
 ax.set_yscale("log")
 ax.set_xlabel("optimiser step")
-ax.set_ylabel("training loss (MSE, scaled)")
+ax.set_ylabel(f"training loss ({rnn.loss.upper()}, scaled)")
 ax.grid(alpha=0.3)
 show(fig, "01_training_curve.png")
 
@@ -212,8 +217,9 @@ show(fig, "01_training_curve.png")
 # ## Forecasting the real future, and keeping the model
 #
 # Once the method is chosen, refit on all the data and forecast beyond it. `save` writes the fitted model
-# to a folder (parameters as JSON, tensors in a torch file read back with `weights_only=True`); `load`
-# gives back a model that predicts exactly the same numbers.
+# to a folder (parameters as JSON, arrays in a `.npz` file read without pickle, the network's weights in a
+# torch file read back with `weights_only=True`, every file checksummed); `load` gives back a model that
+# predicts exactly the same numbers.
 
 # %%
 final = RNNForecaster(**rnn.get_params()).fit(df)
@@ -233,3 +239,6 @@ with tempfile.TemporaryDirectory() as folder:
 #   and why LSTM and GRU exist.
 # * **03** forecasts stock prices, where the honest baseline is the random walk.
 # * **04** compares ARIMA and RNNs with a proper backtest.
+# * **08** builds one-to-one, one-to-many, many-to-one and many-to-many networks and compares the
+#   direct, recursive and seq2seq strategies step by step along the horizon.
+# * **09** measures what makes a recurrent forecaster accurate, against its honest linear baseline.

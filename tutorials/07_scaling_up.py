@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -73,28 +73,27 @@ else:
 #
 # **CPU threads.** PyTorch parallelises each matrix product over all cores by default. For small
 # recurrent networks the products are tiny and the threads spend more time synchronising than
-# computing, especially on a machine shared with other jobs. Measure before choosing:
+# computing, especially on a machine shared with other jobs. `RNNForecaster(num_threads=...)` sets the
+# threads torch uses while that model trains and predicts; the default, `None`, means one. Measure before
+# choosing more:
 
 # %%
 air = load_dataset("airpassengers")
 steps = 5 if FAST else 100
 timings = {}
-default_threads = torch.get_num_threads()
 for threads in sorted({1, min(4, os.cpu_count() or 1)}):
-    torch.set_num_threads(threads)
     model = RNNForecaster(horizon=12, hidden_size=16, max_steps=steps, progress=False, random_state=0,
-                          accelerator="cpu")
+                          accelerator="cpu", num_threads=threads)
     start = time.perf_counter()
     model.fit(air)
     timings[threads] = time.perf_counter() - start
-torch.set_num_threads(default_threads)  # back to what this process started with
 for threads, seconds in timings.items():
     print(f"{threads} thread(s): {seconds:.2f} s for {steps} steps ({1000 * seconds / steps:.1f} ms per step)")
 
 # %% [markdown]
 # (The first fit also pays for starting Lightning, which favours the second measurement; run the cell
-# twice to see steady-state numbers.) `torch.set_num_threads` stays as you set it: `RNNForecaster`
-# restores the count after each fit.
+# twice to see steady-state numbers.) The rest of your program keeps its own thread count:
+# `RNNForecaster` restores `torch.get_num_threads()` after each fit and prediction.
 #
 # ## 2. Several devices: distributed data parallel (DDP)
 #
@@ -234,7 +233,7 @@ print(f"panel tensor: {stored / 1e6:.1f} MB; the same windows materialised: {mat
 # * **Prediction** is chunked (8192 windows per forward pass), so its memory is bounded; its time grows
 #   linearly with the number of origins.
 # * **Several devices** help large models and large batches; for small networks the gradient exchange
-#   and process start-up dominate. On CPUs, first try `torch.set_num_threads`.
+#   and process start-up dominate. On CPUs, first try `num_threads=`.
 # * **Classical models** scale differently: `ARIMAForecaster(n_jobs=-1)` fits series in parallel
 #   processes, and `tune(..., storage=..., study_name=...)` spreads a search over worker processes
 #   (tutorial 05).

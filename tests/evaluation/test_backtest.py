@@ -13,6 +13,7 @@ from joblib import parallel_config
 
 from tsrnn.errors import DataError
 from tsrnn.evaluation import BacktestResult, backtest, compare
+from tsrnn.forecasters.base import BaseForecaster
 from tsrnn.forecasters.naive import DriftForecaster, MeanForecaster, NaiveForecaster, SeasonalNaiveForecaster
 
 
@@ -41,6 +42,9 @@ class RecordingNaive(NaiveForecaster):
     def _predict(self, panel, horizon, X_future, levels):
         RecordingNaive.predicts.append(panel.lengths.tolist())
         return super()._predict(panel, horizon, X_future, levels)
+
+    # Many origins through the default loop over _predict (which records), not the vectorised naive path.
+    _predict_at = BaseForecaster._predict_at
 
 
 @pytest.fixture(autouse=True)
@@ -287,6 +291,8 @@ class PredictFailsOnSix(NaiveForecaster):
             raise FloatingPointError("boom at six")
         return super()._predict(panel, horizon, X_future, levels)
 
+    _predict_at = BaseForecaster._predict_at  # its failure lives in _predict: many origins must go through it
+
 
 def test_a_failing_fit_loses_only_its_fold():
     with pytest.warns(RuntimeWarning, match="1 of 3 folds failed"):
@@ -343,7 +349,7 @@ def test_folds_that_do_not_fit_say_how_many_fit_and_where():
     (dict(folds=0), "folds must be a positive integer"),
     (dict(refit=0), "refit must be True"),
     (dict(refit="yes"), "refit must be True"),
-    (dict(gap=-1), "gap must be an integer >= 0"),
+    (dict(gap=-1), "gap must be a non-negative integer"),
     (dict(window="rolling"), "window must be 'expanding' or 'sliding'"),
     (dict(window="sliding"), "needs train_size"),
 ])
@@ -579,12 +585,13 @@ class PromoNaive(NaiveForecaster):
     def known_covariates_(self):
         return ("promo",)
 
-    def _predict(self, panel, horizon, X_future, levels):
-        from tsrnn.data import future_covariates
-
-        out = super()._predict(panel, horizon, X_future, levels)
-        out["y_pred"] = out["y_pred"] + future_covariates(X_future, panel, horizon, ["promo"])[:, :, 0]
+    def _predict(self, panel, horizon, future, levels):
+        # The base class read X_future once: ``future`` is [n_series, horizon, 1], the promo of each step.
+        out = super()._predict(panel, horizon, future, levels)
+        out["y_pred"] = out["y_pred"] + future[:, :, 0]
         return out
+
+    _predict_at = BaseForecaster._predict_at  # the promo lives in _predict
 
 
 def test_backtest_passes_the_covariates_the_model_declares_known():
@@ -617,3 +624,23 @@ def test_arima_with_exog_can_be_backtested_compared_and_tuned():
     assert objective(FixedTrial({})) < 0.1
     assert ARIMAForecaster(exog="all", order=(0, 0, 0)).fit(df).known_covariates_ == ("x", "unused")
     assert ARIMAForecaster(order=(0, 0, 0)).fit(df).known_covariates_ == ()
+
+
+def test_backtest_and_compare_agree_on_the_levels_of_a_quantile_rnn():
+    model = tiny_rnn(loss="quantile")  # quantiles 0.1, 0.5, 0.9: level 80 is bounded by q10 and q90
+    df = long_frame({"a": TEN * 3})
+    for refit in (True, False):
+        alone = quiet_backtest(model, df, horizon=2, folds=2, refit=refit, level=80)
+        both = compare({"rnn": model, "naive": NaiveForecaster()}, df, horizon=2, folds=2, refit=refit, level=80,
+                       progress=False, season_length=1)
+        forecasts = both.results["rnn"].forecasts
+        np.testing.assert_array_equal(alone.forecasts["y_pred_lo_80"], forecasts["y_pred_lo_80"])
+        np.testing.assert_array_equal(alone.forecasts["y_pred_lo_80"], alone.forecasts["y_pred_q10"])
+        assert alone.summary()["coverage_80"].iloc[0] == both.leaderboard.loc["rnn", "coverage_80"]
+    with pytest.raises(ValueError, match="level=95 from its quantiles 0.025 and 0.975"):
+        quiet_backtest(model, df, horizon=2, level=95)
+    with pytest.raises(ValueError, match="level=95 from its quantiles 0.025 and 0.975"):
+        compare({"rnn": model}, df, horizon=2, level=95, progress=False)
+    # A point RNN has no intervals: compare scores its point forecasts, backtest says why it cannot.
+    assert "coverage_80" not in compare({"rnn": tiny_rnn(), "naive": NaiveForecaster()}, df, horizon=2, level=80,
+                                        progress=False, season_length=1).results["rnn"].summary()

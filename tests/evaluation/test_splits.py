@@ -116,7 +116,7 @@ def test_bad_series_are_rejected(bad):
 
 
 def test_negative_length_is_rejected():
-    with pytest.raises(ValueError, match="the series length n must be an integer >= 0, got -1"):
+    with pytest.raises(ValueError, match="the series length n must be a non-negative integer, got -1"):
         RollingOrigin(horizon=2).cutoffs(-1)
 
 
@@ -155,8 +155,8 @@ def test_init_stores_arguments_without_validation():
         ({"horizon": 2, "folds": 0}, "folds must be a positive integer"),
         ({"horizon": 2, "step": -1}, "step must be a positive integer"),
         ({"horizon": 2, "initial": 0}, "initial must be a positive integer"),
-        ({"horizon": 2, "gap": -1}, r"gap must be an integer >= 0, got -1"),
-        ({"horizon": 2, "gap": True}, "gap must be an integer >= 0"),
+        ({"horizon": 2, "gap": -1}, r"gap must be a non-negative integer, got -1"),
+        ({"horizon": 2, "gap": True}, "gap must be a non-negative integer"),
         ({"horizon": 2, "window": "rolling"}, "window must be 'expanding' or 'sliding', got 'rolling'"),
         ({"horizon": 2, "window": "sliding"}, "window='sliding' needs train_size"),
         ({"horizon": 2, "window": "sliding", "train_size": 0}, "train_size must be a positive integer"),

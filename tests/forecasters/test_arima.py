@@ -244,6 +244,22 @@ def test_exog_regression_uses_future_values():
     assert every.exog_names_ == ("x", "unused")
 
 
+def test_x_future_uses_the_column_names_of_fit():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=60)
+    frame = long_frame({"a": 3.0 * x + arma(60, 1, ar=[0.5], mean=20.0)})
+    frame["x"] = x
+    model = ARIMAForecaster(order=(1, 0, 0), season_length=1, exog=["x"]).fit(frame)
+    future = pd.DataFrame({"unique_id": "a", "ds": model.panel_.future_index(0, 3), "x": [1.0, -1.0, 2.0]})
+    named = ARIMAForecaster(order=(1, 0, 0), season_length=1, exog=["x"]).fit(
+        frame.rename(columns={"unique_id": "store", "ds": "month", "y": "sales"}),
+        id_col="store", time_col="month", target_col="sales")
+    out = named.predict(3, X_future=future.rename(columns={"unique_id": "store", "ds": "month"}))
+    np.testing.assert_allclose(out["y_pred"], model.predict(3, X_future=future)["y_pred"], rtol=1e-10)
+    with pytest.raises(DataError, match=r"X_future is missing column\(s\) \['store', 'month'\]"):
+        named.predict(3, X_future=future)  # the default names are not the ones it was fitted with
+
+
 # --- fresh history, parallel fits, contract ----------------------------------------------------------------------
 def test_fresh_history_reapplies_fitted_orders_and_fits_unseen_series():
     series = {"a": arma(80, 1, ar=[0.6], mean=4.0), "b": arma(80, 2, ma=[0.5], mean=-1.0)}
@@ -271,6 +287,6 @@ def test_parallel_fit_gives_the_same_models():
     pd.testing.assert_frame_equal(one.predict(5, level=90), two.predict(5, level=90))
 
 
-def test_contract():
-    check_forecaster(ARIMAForecaster(order=(1, 1, 0), seasonal_order=(0, 1, 0), season_length=12))
-    check_forecaster(ARIMAForecaster(season_length=1, max_p=1, max_q=1))
+@pytest.mark.parametrize("params", ARIMAForecaster.get_test_params(), ids=str)
+def test_contract(params):
+    check_forecaster(ARIMAForecaster(**params))

@@ -147,5 +147,6 @@ def test_fresh_history_keeps_the_smoothing_weights():
     assert list(model.fitted_models_["unique_id"]) == ["a", "b"]
 
 
-def test_contract():
-    check_forecaster(ETSForecaster(error="add", trend="add", damped_trend=False, seasonal="add"))
+@pytest.mark.parametrize("params", ETSForecaster.get_test_params(), ids=str)
+def test_contract(params):
+    check_forecaster(ETSForecaster(**params))

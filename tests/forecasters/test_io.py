@@ -54,14 +54,22 @@ def snapshot(folder: Path) -> dict:
 
 def rewrite(path: Path, config=None, tensors=None) -> None:
     """Replace the content of a model folder and re-sign its manifest, as a careful editor would: the checksums
-    then pass, so what is tested is the validation of the content itself."""
+    then pass, so what is tested is the validation of the content itself. ``tensors`` is what `_tensors` reads:
+    the arrays, and the weights under "state_dict"."""
     manifest = json.loads((path / "manifest.json").read_text())
     payload = path / manifest["payload"]
     if config is not None:
         (payload / "config.json").write_text(json.dumps(config))
     if tensors is not None:
-        torch.save(tensors, payload / "tensors.pt")
-    for name in ("config.json", "tensors.pt"):
+        if not isinstance(tensors, dict):
+            torch.save(tensors, payload / "arrays.npz")  # not an npz at all
+        else:
+            arrays = {k: v for k, v in tensors.items() if k != "state_dict"}
+            with open(payload / "arrays.npz", "wb") as fh:
+                np.savez(fh, **arrays)
+            if "state_dict" in tensors:
+                torch.save(tensors["state_dict"], payload / "weights.pt")
+    for name in manifest["files"]:
         manifest["files"][name] = io._digest(payload / name)
     (path / "manifest.json").write_text(json.dumps(manifest))
 
@@ -382,7 +390,7 @@ def test_a_huge_tensor_file_is_refused_before_it_is_read(rnn_folder, tmp_path, m
 
     path = tmp_path / "m"
     shutil.copytree(rnn_folder, path)
-    with open(payload(path) / "tensors.pt", "r+b") as fh:
+    with open(payload(path) / "arrays.npz", "r+b") as fh:
         fh.truncate(3 * 2**30)  # 3 GB, sparse: nothing is written to disk
     reads = []
     real_open = io._open_verified
@@ -395,7 +403,7 @@ def test_a_huge_tensor_file_is_refused_before_it_is_read(rnn_folder, tmp_path, m
     start = time.perf_counter()
     with pytest.raises(IncompatibleModelError, match="3221225472 bytes but the manifest records"):
         RNNForecaster.load(path)
-    assert time.perf_counter() - start < 2.0 and reads == ["config.json", "tensors.pt"]
+    assert time.perf_counter() - start < 2.0 and reads == ["config.json", "arrays.npz"]
 
 
 def _config(path):
@@ -403,7 +411,12 @@ def _config(path):
 
 
 def _tensors(path):
-    return torch.load(payload(path) / "tensors.pt", weights_only=True)
+    """The arrays of a folder, and its weights under "state_dict" (as `io.read_model_folder` returns them)."""
+    with np.load(payload(path) / "arrays.npz", allow_pickle=False) as npz:
+        out = {key: npz[key] for key in npz.files}
+    if (payload(path) / "weights.pt").exists():
+        out["state_dict"] = torch.load(payload(path) / "weights.pt", weights_only=True)
+    return out
 
 
 def _set(mapping, keys, value):
@@ -451,21 +464,24 @@ CONFIG_EDITS = {
 
 TENSOR_EDITS = {
     "NaN weights": _nan_first_weight,
-    "NaN in the data": lambda t: {**t, "panel_values": torch.full_like(t["panel_values"], float("nan"))},
-    "infinite scale": lambda t: {**t, "stats_scale": torch.full_like(t["stats_scale"], float("inf"))},
-    "zero scale": lambda t: {**t, "stats_scale": torch.zeros_like(t["stats_scale"])},
+    "NaN in the data": lambda t: {**t, "panel_values": np.full_like(t["panel_values"], np.nan)},
+    "infinite scale": lambda t: {**t, "stats_scale": np.full_like(t["stats_scale"], np.inf)},
+    "zero scale": lambda t: {**t, "stats_scale": np.zeros_like(t["stats_scale"])},
     "offsets too short": lambda t: {**t, "panel_offsets": t["panel_offsets"][:-1]},
     "offsets past the data": lambda t: {**t, "panel_offsets": t["panel_offsets"] + 1},
-    "starts as floats": lambda t: {**t, "panel_starts": t["panel_starts"].double()},
-    "starts out of range": lambda t: {**t, "panel_starts": torch.full_like(t["panel_starts"], 2**63 - 1)},
-    "starts missing (NaT)": lambda t: {**t, "panel_starts": torch.full_like(t["panel_starts"], -(2**63))},
+    "starts as floats": lambda t: {**t, "panel_starts": t["panel_starts"].astype(np.float64)},
+    "starts out of range": lambda t: {**t, "panel_starts": np.full_like(t["panel_starts"], 2**63 - 1)},
+    "starts missing (NaT)": lambda t: {**t, "panel_starts": np.full_like(t["panel_starts"], -(2**63))},
     "scale of the wrong shape": lambda t: {**t, "stats_scale": t["stats_scale"][:1]},
     "history missing": lambda t: {k: v for k, v in t.items() if k != "history"},
     "a weight missing": lambda t: {**t, "state_dict": dict(list(t["state_dict"].items())[1:])},
     "a weight of the wrong shape": lambda t: {**t, "state_dict": {k: v[:1] for k, v in t["state_dict"].items()}},
     "state dict not a dict": lambda t: {**t, "state_dict": [1, 2]},
-    "covariates of the wrong width": lambda t: {**t, "panel_covariates": torch.zeros(len(t["panel_values"]), 3)},
-    "not a dict": lambda t: [t["panel_values"]],
+    "covariates of the wrong width": lambda t: {**t, "panel_covariates": np.zeros((len(t["panel_values"]), 3),
+                                                                                  dtype=np.float32)},
+    "weights missing": lambda t: {k: v for k, v in t.items() if k != "state_dict"} | {"state_dict": {}},
+    "an array of pickled objects": lambda t: {**t, "panel_values": np.array([{"x": 1}], dtype=object)},
+    "not an npz file": lambda t: [t["panel_values"]],
 }
 
 
@@ -510,7 +526,7 @@ def test_malformed_folders_are_incompatible_model_errors(rnn_folder, tmp_path, e
     elif edit == "payload outside the folder":
         manifest_file.write_text(json.dumps(dict(manifest, payload="../../etc")))
     elif edit == "a file missing":
-        (payload(path) / "tensors.pt").unlink()
+        (payload(path) / "arrays.npz").unlink()
     elif edit == "config not json":
         (payload(path) / "config.json").write_text("{")
         rewrite(path)
@@ -571,9 +587,9 @@ def test_malformed_classical_folders_are_incompatible_model_errors(tmp_path, edi
     path = save_forecaster(cls(season_length=1).fit(two_series()), tmp_path / "m")
     config, tensors = _config(path), _tensors(path)
     if edit == "parameter count":
-        tensors["fit_params"][0] = torch.zeros(40, dtype=torch.float64)
+        tensors["fit_params_0"] = np.zeros(40)
     elif edit == "NaN parameter":
-        tensors["fit_params"][0] = torch.full_like(tensors["fit_params"][0], float("nan"))
+        tensors["fit_params_0"] = np.full_like(tensors["fit_params_0"], np.nan)
     elif edit == "unknown kind":
         config["fits"][0]["kind"] = "pickle"
     elif edit == "one record short":
@@ -589,7 +605,7 @@ def test_malformed_classical_folders_are_incompatible_model_errors(tmp_path, edi
 
 def test_unknown_classes_are_refused_before_the_tensors_are_read(tmp_path):
     folder = write_model_folder(tmp_path / "evil", {"class": "Popen", "params": {"args": ["true"]}},
-                                {"x": torch.zeros(1)})
+                                {"x": np.zeros(1)})
     with pytest.raises(IncompatibleModelError, match="'Popen', which tsrnn cannot load"):
         load_forecaster(folder)
     with pytest.raises(IncompatibleModelError, match="'Popen'"):
@@ -599,3 +615,93 @@ def test_unknown_classes_are_refused_before_the_tensors_are_read(tmp_path):
 def test_check_save_target_changes_nothing(tmp_path):
     check_save_target(tmp_path / "a" / "b")
     assert os.listdir(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- 9. every forecaster, one layer
+
+
+def _registered_cases():
+    from tsrnn import registry
+
+    return [(e.class_name, params) for e in registry.FORECASTERS for params in e.test_params()]
+
+
+@pytest.mark.parametrize(("name", "params"), _registered_cases(), ids=lambda x: x if isinstance(x, str) else "")
+def test_every_registered_forecaster_saves_and_loads_with_identical_forecasts(tmp_path, name, params):
+    import tsrnn
+    from tsrnn.forecasters.checks import synthetic_future, synthetic_panel
+
+    df, future = synthetic_panel(covariate=True), synthetic_future(3)
+    for frame in (df, future):  # a named time zone, kept through save and load
+        frame["ds"] = frame["ds"].dt.tz_localize("America/New_York")
+    model = getattr(tsrnn, name)(**params).fit(df)
+    path = model.save(tmp_path / "model")
+    files = set(os.listdir(payload(path)))
+    assert files == ({"config.json", "arrays.npz", "weights.pt"} if "Linear" in name or "RNN" in name
+                     else {"config.json", "arrays.npz"})
+    loaded = tsrnn.load(path)
+    assert type(loaded) is type(model) and loaded.get_params().keys() == model.get_params().keys()
+    X = future if model.known_covariates_ else None
+    pd.testing.assert_frame_equal(loaded.predict(3, X_future=X), model.predict(3, X_future=X), check_exact=True)
+    assert str(loaded.predict(3, X_future=X)["ds"].dt.tz) == "America/New_York"
+
+
+def test_saving_and_loading_a_classical_model_never_imports_torch(tmp_path):
+    import subprocess
+    import sys
+
+    script = f"""
+import sys, tsrnn
+from tsrnn.forecasters.checks import synthetic_panel
+for cls in (tsrnn.ARIMAForecaster, tsrnn.ETSForecaster, tsrnn.SeasonalNaiveForecaster):
+    model = cls(season_length=1).fit(synthetic_panel())
+    path = model.save({str(tmp_path)!r} + "/" + cls.__name__)
+    assert tsrnn.load(path).predict(2).equals(model.predict(2))
+assert "torch" not in sys.modules, "torch was imported"
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_format_2_folder_still_loads(tmp_path):
+    """Format 2 kept every array in one tensors.pt; folders saved by it load with the same forecasts."""
+    model = RNNForecaster(**TINY).fit(two_series())
+    path = model.save(tmp_path / "m")
+    contents = _tensors(path)
+    manifest = json.loads((path / "manifest.json").read_text())
+    folder = payload(path)
+    config = json.loads((folder / "config.json").read_text())
+    config["format_version"] = 2
+    (folder / "config.json").write_text(json.dumps(config))
+    old = {k: (v if k == "state_dict" else torch.as_tensor(v)) for k, v in contents.items()}
+    torch.save(old, folder / "tensors.pt")
+    (folder / "arrays.npz").unlink()
+    (folder / "weights.pt").unlink()
+    manifest["format_version"] = 2
+    manifest["files"] = {name: io._digest(folder / name) for name in ("config.json", "tensors.pt")}
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    pd.testing.assert_frame_equal(load_forecaster(path).predict(), model.predict(), check_exact=True)
+    # A classical format-2 folder kept its per-series parameters as a list of tensors.
+    arima = ARIMAForecaster(season_length=1, order=(1, 0, 0)).fit(two_series())
+    path = arima.save(tmp_path / "a")
+    folder, contents = payload(path), _tensors(path)
+    old = {k: torch.as_tensor(v) for k, v in contents.items() if not k.startswith("fit_params_")}
+    old["fit_params"] = [torch.as_tensor(contents[f"fit_params_{i}"]) for i in range(2)]
+    torch.save(old, folder / "tensors.pt")
+    (folder / "arrays.npz").unlink()
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps(dict(config, format_version=2)))
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest.update(format_version=2, files={name: io._digest(folder / name) for name in ("config.json", "tensors.pt")})
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    pd.testing.assert_frame_equal(load_forecaster(path).predict(3), arima.predict(3), check_exact=True)
+
+
+def test_only_registered_forecasters_are_saved(tmp_path):
+    class Mine(NaiveForecaster):
+        pass
+
+    with pytest.raises(ValueError, match="registry"):
+        Mine().fit(two_series()).save(tmp_path / "m")
+    assert not (tmp_path / "m").exists()

@@ -22,8 +22,9 @@ def frame(n: int = 40) -> pd.DataFrame:
     return pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2015-01-01", periods=n, freq="MS"), "y": y})
 
 
-def test_contract_suite():
-    check_forecaster(LinearForecaster(**{**TINY, "random_state": None}))
+@pytest.mark.parametrize("params", LinearForecaster.get_test_params(), ids=str)
+def test_contract_suite(params):
+    check_forecaster(LinearForecaster(**params))
 
 
 def test_the_architecture_is_fixed_and_not_a_parameter():

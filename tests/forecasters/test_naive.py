@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tsrnn.errors import DataError, NotFittedError
+from tsrnn.forecasters.base import BaseForecaster
 from tsrnn.forecasters.checks import check_forecaster
 from tsrnn.forecasters.naive import DriftForecaster, MeanForecaster, NaiveForecaster, SeasonalNaiveForecaster
 
@@ -217,15 +218,29 @@ def test_failed_refit_leaves_no_fitted_state():
 
 
 # --- the shared contract --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "forecaster",
-    [NaiveForecaster(), SeasonalNaiveForecaster(), SeasonalNaiveForecaster(season_length=4), DriftForecaster(),
-     MeanForecaster()],
-    ids=["naive", "snaive-default", "snaive-4", "drift", "mean"],
-)
-def test_check_forecaster(forecaster):
-    check_forecaster(forecaster)
-    check_forecaster(forecaster, df=monthly(Y5 * 3, "only"), horizon=13)
+@pytest.mark.parametrize("cls", [NaiveForecaster, SeasonalNaiveForecaster, DriftForecaster, MeanForecaster],
+                         ids=lambda c: c.__name__)
+def test_check_forecaster(cls):
+    for params in cls.get_test_params():
+        check_forecaster(cls(**params))
+        check_forecaster(cls(**params), df=monthly(Y5 * 3, "only"), horizon=13)
+
+
+@pytest.mark.parametrize("cls", [NaiveForecaster, SeasonalNaiveForecaster, DriftForecaster, MeanForecaster],
+                         ids=lambda c: c.__name__)
+def test_forecast_at_is_vectorised_and_equals_predict_from_each_history(cls):
+    df = monthly(np.r_[Y5, Y5 * 2, Y5 * 3], "s")
+    model = cls().fit(df)
+    panel = model.panel_
+    cutoffs = np.array([20, 27, 30])
+    out = model.forecast_at(panel, [0, 0, 0], cutoffs, horizon=4)
+    for k, c in enumerate(cutoffs):
+        want = model.predict(4, df=df.iloc[:c])["y_pred"].to_numpy()
+        np.testing.assert_array_equal(out["y_pred"][k], want)
+    # Intervals go through each history's residuals (the default loop over _predict).
+    with_levels = model.forecast_at(panel, [0], [27], horizon=2, level=80)
+    np.testing.assert_allclose(with_levels["y_pred_hi_80"][0],
+                               model.predict(2, df=df.iloc[:27], level=80)["y_pred_hi_80"], rtol=1e-12)
 
 
 # Each of these breaks one rule of the contract; check_forecaster must say which.
@@ -253,6 +268,9 @@ class _Seeded(NaiveForecaster):
     def _predict(self, panel, horizon, X_future, levels):
         out = super()._predict(panel, horizon, X_future, levels)
         return {"y_pred": out["y_pred"] + np.random.default_rng(self.random_state).normal(size=(panel.n_series, horizon))}
+
+    # Its noise lives in _predict: forecasts at many origins must go through it (the vectorised naive path does not).
+    _predict_at = BaseForecaster._predict_at
 
 
 class _ShiftedTimestamps(NaiveForecaster):

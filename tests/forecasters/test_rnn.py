@@ -74,8 +74,9 @@ def test_rnn_and_elman_cells_give_the_same_model():
 
 
 # --- contract, clone, reproducibility --------------------------------------------------------------------
-def test_contract_suite():
-    check_forecaster(tiny(random_state=None))
+@pytest.mark.parametrize("params", RNNForecaster.get_test_params(), ids=str)
+def test_contract_suite(params):
+    check_forecaster(RNNForecaster(**params))  # random_state left at None: the suite seeds it
 
 
 def test_clone_and_get_params():
@@ -83,7 +84,7 @@ def test_clone_and_get_params():
     model = tiny(trainer_kwargs=kwargs, quantiles=(0.2, 0.8), loss="quantile")
     params = model.get_params()
     assert params["trainer_kwargs"] is kwargs and params["quantiles"] == (0.2, 0.8)
-    assert params["hidden_size"] == 4 and params["cell"] == "lstm" and len(params) == 29
+    assert params["hidden_size"] == 4 and params["cell"] == "lstm" and len(params) == 30
     model.set_params(trainer_kwargs=None).fit(panel2())
     copy = clone(model)
     assert copy.get_params() == model.get_params()
@@ -105,14 +106,14 @@ def test_same_seed_same_forecast_other_seed_other_forecast():
 
 # --- persistence ----------------------------------------------------------------------------------------
 def _payload(path):
-    """The folder holding config.json and tensors.pt of a saved model (named by its manifest)."""
+    """The folder holding config.json, arrays.npz and weights.pt of a saved model (named by its manifest)."""
     return path / json.loads((path / "manifest.json").read_text())["payload"]
 
 
 def _resign(path):
     """Record the current files of the payload in the manifest, as someone editing a folder carefully would."""
     manifest = json.loads((path / "manifest.json").read_text())
-    for name in ("config.json", "tensors.pt"):
+    for name in manifest["files"]:
         data = (_payload(path) / name).read_bytes()
         manifest["files"][name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     (path / "manifest.json").write_text(json.dumps(manifest))
@@ -128,12 +129,12 @@ def test_save_load_round_trip(tmp_path):
     pd.testing.assert_frame_equal(loaded.predict(df=fresh), model.predict(df=fresh), check_exact=True)
     pd.testing.assert_frame_equal(loaded.history_, model.history_)
     assert loaded.get_params() == model.get_params()
-    assert sorted(os.listdir(_payload(path))) == ["config.json", "tensors.pt"]
+    assert sorted(os.listdir(_payload(path))) == ["arrays.npz", "config.json", "weights.pt"]
 
 
 def test_tampered_or_foreign_model_folders_are_refused(tmp_path):
     path = tiny().fit(panel2()).save(tmp_path / "model")
-    tensors = _payload(path) / "tensors.pt"
+    tensors = _payload(path) / "weights.pt"
     good = tensors.read_bytes()
 
     tensors.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))  # one flipped bit
@@ -171,7 +172,7 @@ class _Payload:
 def test_load_never_unpickles_code(tmp_path):
     path = tiny().fit(panel2()).save(tmp_path / "model")
     marker = tmp_path / "code_ran"
-    torch.save({"state_dict": _Payload(marker)}, _payload(path) / "tensors.pt")
+    torch.save({"lstm.weight": _Payload(marker)}, _payload(path) / "weights.pt")
     _resign(path)  # the checksums pass
     with pytest.raises(IncompatibleModelError, match="plain tensors"):
         RNNForecaster.load(path)
@@ -389,6 +390,35 @@ def test_predict_from_a_history_of_exactly_one_window():
     np.testing.assert_allclose(y_pred(short), y_pred(model.predict())[:3], rtol=1e-6)
     with pytest.raises(ValueError, match=r"series 'a' has 6 observations; the model needs at least 7"):
         model.predict(df=a.iloc[-6:])
+
+
+def test_x_future_uses_the_column_names_of_fit():
+    # Before issue 12 the RNN read X_future with the default names whatever fit was told.
+    df = with_covariates().drop(columns="x")
+    model = tiny(future_covariates=["promo"]).fit(df)
+    future = future_frame(model, df, values=[1, 0, 1, 0, 1, 0])
+    custom = {"unique_id": "store", "ds": "month", "y": "sales"}
+    named = tiny(future_covariates=["promo"]).fit(df.rename(columns=custom), id_col="store", time_col="month",
+                                                  target_col="sales")
+    out = named.predict(X_future=future.rename(columns=custom))
+    np.testing.assert_allclose(y_pred(out), y_pred(model.predict(X_future=future)), rtol=1e-6)
+    with pytest.raises(DataError, match=r"X_future is missing column\(s\) \['store', 'month'\]"):
+        named.predict(X_future=future)
+
+
+def test_a_quantile_model_answers_levels_its_quantiles_bound():
+    df = panel2()
+    model = tiny(loss="quantile", max_steps=5).fit(df)  # quantiles 0.1, 0.5, 0.9
+    out = model.predict(level=80)
+    np.testing.assert_array_equal(out["y_pred_lo_80"], out["y_pred_q10"])
+    np.testing.assert_array_equal(out["y_pred_hi_80"], out["y_pred_q90"])
+    assert list(out.columns[:3]) == ["unique_id", "ds", "y_pred"]
+    with pytest.raises(ValueError, match=r"level=95 from its quantiles 0.025 and 0.975, but it was trained for "
+                                         r"the quantiles \['0.1', '0.5', '0.9'\]: add \['0.025', '0.975'\]"):
+        model.predict(level=95)
+    with pytest.raises(ValueError, match=r"does not produce prediction intervals with loss='mae'.*quantiles=\(0.1"):
+        tiny().check_level(80)
+    assert tiny(loss="quantile", quantiles=(0.025, 0.5, 0.975)).check_level(95) == [95.0]
 
 
 @pytest.mark.parametrize("strategy", ["direct", "recursive"])

@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..data import Panel, check_positive_int, season_length_for, to_panel
-from ..forecasters.base import BaseForecaster, check_levels
+from .._schema import POINT, is_forecast_column
+from .._validation import check_int, check_positive_int
+from ..data import Panel, to_panel
+from ..forecasters.base import BaseForecaster
+from ..forecasters.tags import get_forecaster_tags
+from ..frequency import season_length_for
 from .result import BacktestResult
 from .splits import RollingOrigin
 
@@ -76,12 +80,11 @@ def _make_plan(panel: Panel, forecasters, *, horizon, folds, step, refit, window
     horizon = check_positive_int(horizon, "horizon")
     folds = check_positive_int(folds, "folds", allow_none=True)
     step = check_positive_int(step, "step", allow_none=True) or horizon
-    if isinstance(gap, bool) or not isinstance(gap, numbers.Integral) or gap < 0:
-        raise ValueError(f"gap must be an integer >= 0, got {gap!r}")
+    gap = check_int(gap, "gap", low=0)
     refit = _check_refit(refit)
     if initial is None and window == "expanding":
         # The smallest training part every model can be fitted on (an RNN needs window + horizon).
-        initial = max([horizon] + [int(f._min_length()) for f in forecasters])
+        initial = max([horizon] + [f.min_train_length for f in forecasters])
     cv = RollingOrigin(horizon, folds=None, step=step, initial=initial, window=window, train_size=train_size,
                        gap=gap)
     one_fold = cv.min_length()  # validates window / train_size / initial
@@ -169,7 +172,7 @@ def _unpack(frame: pd.DataFrame, history: Panel, plan: _Plan, model) -> dict[str
     if not np.array_equal(order.reshape(n, span)[:, 0], history.ids):
         position = history.id_position()
         frame = frame.iloc[np.argsort([position[uid] for uid in order], kind="stable")]
-    columns = [c for c in frame.columns if c.startswith("y_pred")]
+    columns = [c for c in frame.columns if is_forecast_column(c)]
     return {c: frame[c].to_numpy(dtype=np.float64).reshape(n, span)[:, plan.gap :] for c in columns}
 
 
@@ -211,7 +214,7 @@ def _clone(forecaster):
     return clone(forecaster)
 
 
-def _run_fast(forecaster, panel: Panel, plan: _Plan, bar) -> dict[int, _Outcome]:
+def _run_fast(forecaster, panel: Panel, plan: _Plan, level, bar) -> dict[int, _Outcome]:
     """``refit=False`` with ``forecast_at``: one fit, then every (series, fold) forecast in one batched call.
 
     A panel with filled-in values goes fold by fold instead: each fold's history must be filled from itself.
@@ -234,12 +237,12 @@ def _run_fast(forecaster, panel: Panel, plan: _Plan, bar) -> dict[int, _Outcome]
     if panel.missing is None:
         try:
             out = model.forecast_at(panel, np.tile(np.arange(n), n_folds), plan.cutoffs.T.ravel(),
-                                    plan.gap + plan.horizon)
-        except Exception:  # the batched path does not cover this case (e.g. a shorter horizon than the model's)
+                                    plan.gap + plan.horizon, level=level)
+        except Exception:  # the batched path does not cover this case (e.g. covariates beyond the series' end)
             out = None
     if out is None:
         # Forecast fold by fold with the model already fitted, so failures are recorded per fold.
-        outcomes = _run_block(forecaster, panel, plan, list(range(n_folds)), None, model=model)
+        outcomes = _run_block(forecaster, panel, plan, list(range(n_folds)), level, model=model)
         outcomes[first].fit_time, outcomes[first].refit = fit_time, True
         _advance(bar, n_folds)
         return outcomes
@@ -271,8 +274,8 @@ def _run(forecaster, panel: Panel, plan: _Plan, *, level, n_jobs, progress, name
     n_folds = plan.n_folds
     bar = _progress_bar(progress, n_folds, name)
     try:
-        if plan.refit == 0 and level is None and callable(getattr(forecaster, "forecast_at", None)):
-            outcomes = _run_fast(forecaster, panel, plan, bar)
+        if plan.refit == 0 and get_forecaster_tags(forecaster).batch_origins:
+            outcomes = _run_fast(forecaster, panel, plan, level, bar)
         else:
             blocks = plan.blocks()
             outcomes = {}
@@ -341,7 +344,7 @@ def _assemble(panel: Panel, plan: _Plan, outcomes: dict[int, _Outcome], name: st
     if panel.target_missing.any():
         forecasts["y_missing"] = panel.target_missing[pos]
     columns = list(dict.fromkeys(c for k in done for c in outcomes[k].preds))
-    columns.sort(key=lambda c: c != "y_pred")
+    columns.sort(key=lambda c: c != POINT)
     for col in columns:
         block = np.full(shape, np.nan)
         for j, k in enumerate(done):
@@ -431,15 +434,6 @@ def _origins(panel: Panel, plan: _Plan, cut_stamps: np.ndarray) -> pd.DataFrame:
     })
 
 
-def _check_level(forecaster, level):
-    if level is None:
-        return None
-    levels = check_levels(level)
-    if not forecaster._supports_intervals:
-        raise ValueError(f"{type(forecaster).__name__} does not produce prediction intervals; drop level=")
-    return levels
-
-
 # --------------------------------------------------------------------------- public API
 
 
@@ -477,8 +471,8 @@ def backtest(
     Refitting: ``refit=True`` fits a clone of ``forecaster`` on the data before every cutoff (in parallel
     over ``n_jobs`` joblib workers); ``refit=k`` fits at every k-th fold and in between forecasts from the
     history available at each cutoff (``predict(df=history)``); ``refit=False`` fits once, before the first
-    cutoff, and forecasts every fold from its history. A forecaster with a ``forecast_at`` method (the RNN)
-    then forecasts every fold of every series in one batched call. The caller's forecaster is never fitted.
+    cutoff, and forecasts every fold from its history; a forecaster tagged ``batch_origins`` (the RNN, the
+    naive family) then forecasts every fold of every series in one ``forecast_at`` call. The caller's forecaster is never fitted.
 
     Nothing after a cutoff reaches the model: the fit data and the history end at the cutoff, and only the
     covariates the fitted model declares known in advance (``known_covariates_``: an RNN's
@@ -509,7 +503,7 @@ def backtest(
     5     2 2024-01-06 2024-01-08  7.0     6.0
     """
     _check_forecaster(forecaster)
-    levels = _check_level(forecaster, level)
+    levels = forecaster.check_level(level)  # before any work: the model says whether it can
     panel = to_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
                      fill_missing=fill_missing)
     plan = _make_plan(panel, [forecaster], horizon=horizon, folds=folds, step=step, refit=refit, window=window,
@@ -622,7 +616,8 @@ def compare(
     levels = {}
     for name, forecaster in forecasters.items():
         _check_forecaster(forecaster, f"forecasters[{name!r}]")
-        levels[name] = _check_level(forecaster, level) if forecaster._supports_intervals else None
+        # Models without intervals are compared on their point forecasts; the others must give these levels.
+        levels[name] = forecaster.check_level(level) if get_forecaster_tags(forecaster).intervals else None
     panel = to_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
                      fill_missing=fill_missing)
     plan = _make_plan(panel, list(forecasters.values()), horizon=horizon, folds=folds, step=step, refit=refit,

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
-from ..forecasters.io import atomic_write_text
+from .._files import atomic_write_text
 
 __all__ = ["render_report", "write_report", "table_html", "backtest_sections"]
 

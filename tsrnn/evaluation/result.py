@@ -7,68 +7,17 @@ and the price at each origin, and turns them into metric tables, trading statist
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
 from .. import metrics as M
+from .._schema import POINT, interval_column, interval_columns, parse_column
+from ..frequency import is_business_daily, periods_per_year
 
 __all__ = ["BacktestResult", "interval_columns", "periods_per_year"]
 
 _BY = {"series": "unique_id", "fold": "fold", "horizon_step": "horizon_step"}
-_PERIODS_PER_YEAR = {"B": 252, "C": 252, "D": 365, "W": 52, "MS": 12, "ME": 12, "M": 12, "SMS": 24, "SME": 24,
-                     "QS": 4, "QE": 4, "Q": 4, "YS": 1, "YE": 1, "Y": 1, "A": 1, "h": 24 * 365, "H": 24 * 365,
-                     "bh": 252 * 7, "BH": 252 * 7, "min": 60 * 24 * 365, "s": 3600 * 24 * 365}
-
-
-def periods_per_year(freq) -> int:
-    """Periods in a year for a pandas frequency (252 business days, 365 days, 52 weeks, 12 months...),
-    used to annualise Sharpe ratios. Multiples divide: ``"2W"`` gives 26.
-
-    Example
-    -------
-    >>> periods_per_year("B"), periods_per_year("MS"), periods_per_year("2W")
-    (252, 12, 26)
-    """
-    offset = to_offset(freq)
-    base = _PERIODS_PER_YEAR.get(offset.rule_code.split("-")[0], 1)
-    return max(1, int(round(base / max(1, getattr(offset, "n", 1)))))
-
-
-def interval_columns(columns: Sequence[str]) -> list[tuple[str, str, str]]:
-    """The prediction intervals among forecast columns, as ``(level, lower, upper)`` triples.
-
-    ``y_pred_lo_L`` / ``y_pred_hi_L`` pairs give level ``L``; symmetric quantile columns ``y_pred_qA`` /
-    ``y_pred_qB`` with ``A + B = 100`` give the central interval of level ``B - A`` (q10 and q90: 80).
-
-    Example
-    -------
-    >>> interval_columns(["y_pred", "y_pred_lo_95", "y_pred_hi_95", "y_pred_q10", "y_pred_q50", "y_pred_q90"])
-    [('95', 'y_pred_lo_95', 'y_pred_hi_95'), ('80', 'y_pred_q10', 'y_pred_q90')]
-    """
-    columns = list(columns)
-    present = set(columns)
-    out = []
-    for col in columns:
-        if col.startswith("y_pred_lo_") and f"y_pred_hi_{col[10:]}" in present:
-            out.append((col[10:], col, f"y_pred_hi_{col[10:]}"))
-    quantiles = {}
-    for col in columns:
-        if col.startswith("y_pred_q"):
-            try:
-                quantiles[float(col[8:])] = col
-            except ValueError:
-                continue
-    for q, col in sorted(quantiles.items()):
-        partner = quantiles.get(100.0 - q)
-        if q < 50 and partner is not None:
-            level = f"{100.0 - 2 * q:g}"
-            if level not in {lv for lv, _, _ in out}:
-                out.append((level, col, partner))
-    return out
-
 
 class BacktestResult:
     """The outcome of `tsrnn.evaluation.backtest`: forecasts at every cutoff and the means to score them.
@@ -193,7 +142,7 @@ class BacktestResult:
         frame = frame[frame["y"].notna()]  # a missing actual has nothing to score against
 
         # MASE / RMSSE: each (series, fold) pair against its own training scale, then the mean over pairs.
-        err = frame["y"].to_numpy(dtype=np.float64) - frame["y_pred"].to_numpy(dtype=np.float64)
+        err = frame["y"].to_numpy(dtype=np.float64) - frame[POINT].to_numpy(dtype=np.float64)
         pair_keys = list(dict.fromkeys([key, "unique_id", "fold"]))
         parts = frame[[*pair_keys, "scale_mae", "scale_mse"]].assign(_abs=np.abs(err), _sq=err**2)
         pairs = parts.groupby(pair_keys, sort=False).agg(
@@ -216,7 +165,7 @@ class BacktestResult:
                 row["n"] = 0
                 rows[group] = row
                 continue
-            y, p = g["y"].to_numpy(dtype=np.float64), g["y_pred"].to_numpy(dtype=np.float64)
+            y, p = g["y"].to_numpy(dtype=np.float64), g[POINT].to_numpy(dtype=np.float64)
             row = {"MAE": M.mae(y, p), "RMSE": M.rmse(y, p), "sMAPE": M.smape(y, p), "WAPE": M.wape(y, p),
                    "MASE": float(scaled.loc[group, "MASE"]), "RMSSE": float(scaled.loc[group, "RMSSE"]),
                    "bias": M.bias(y, p)}
@@ -284,12 +233,12 @@ class BacktestResult:
         first = self.forecasts[(self.forecasts["horizon_step"] == 1) & self.forecasts["y"].notna()]
         first = first.merge(self.origins[["unique_id", "fold", "last_value"]], on=["unique_id", "fold"], how="left")
         first = first.sort_values(["unique_id", "cutoff"], kind="stable").reset_index(drop=True)
-        out = first[["unique_id", "fold", "cutoff", "ds", "last_value", "y", "y_pred"]].copy()
+        out = first[["unique_id", "fold", "cutoff", "ds", "last_value", "y", POINT]].copy()
         strat, hold = np.empty(len(out)), np.empty(len(out))
         for uid, idx in out.groupby("unique_id", sort=False).indices.items():
             g = out.iloc[idx]
             try:
-                strat[idx] = M.strategy_returns(g["y"], g["y_pred"], g["last_value"])
+                strat[idx] = M.strategy_returns(g["y"], g[POINT], g["last_value"])
                 hold[idx] = M.buy_and_hold_returns(g["y"], g["last_value"])
             except ValueError as err:
                 raise ValueError(f"series {uid!r}: trading statistics need positive prices ({err})") from None
@@ -324,7 +273,7 @@ class BacktestResult:
             s, b = g["strategy_return"].to_numpy(), g["buy_and_hold_return"].to_numpy()
             rows[uid] = {
                 "n_trades": len(g),
-                "directional_accuracy": M.directional_accuracy(g["y"], g["y_pred"], g["last_value"]),
+                "directional_accuracy": M.directional_accuracy(g["y"], g[POINT], g["last_value"]),
                 "strategy_return": M.cumulative_return(s),
                 "buy_and_hold_return": M.cumulative_return(b),
                 "strategy_sharpe": M.sharpe_ratio(s, ppy, risk_free),
@@ -347,8 +296,7 @@ class BacktestResult:
         >>> backtest(NaiveForecaster(), y, horizon=1, folds=1, progress=False, season_length=1).is_price_like()
         True
         """
-        code = to_offset(self.freq).rule_code.split("-")[0]
-        return code in ("B", "C") and bool((self.actuals["y"].dropna() > 0).all())
+        return is_business_daily(self.freq) and bool((self.actuals["y"].dropna() > 0).all())
 
     # -- pictures ----------------------------------------------------------------------------------------
     def plot_frame(self) -> pd.DataFrame:
@@ -365,10 +313,10 @@ class BacktestResult:
         ['unique_id', 'fold', 'cutoff', 'ds', 'horizon_step', 'y', 'y_pred']
         """
         frame = self.forecasts
-        extra = {f"y_pred_lo_{lv}": frame[lo] for lv, lo, hi in interval_columns(frame.columns)
-                 if not lo.startswith("y_pred_lo_")}
-        extra.update({f"y_pred_hi_{lv}": frame[hi] for lv, lo, hi in interval_columns(frame.columns)
-                      if not lo.startswith("y_pred_lo_")})
+        quantile_pairs = [(lv, lo, hi) for lv, lo, hi in interval_columns(frame.columns)
+                          if parse_column(lo)[0] == "quantile"]
+        extra = {interval_column("lo", float(lv)): frame[lo] for lv, lo, hi in quantile_pairs}
+        extra.update({interval_column("hi", float(lv)): frame[hi] for lv, lo, hi in quantile_pairs})
         return frame.assign(**extra) if extra else frame
 
     def _context(self) -> int:

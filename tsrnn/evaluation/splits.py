@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._validation import check_int
+
 __all__ = ["RollingOrigin"]
 
 _WINDOWS = ("expanding", "sliding")
@@ -26,17 +28,10 @@ class _Settings(NamedTuple):
     gap: int
 
 
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ValueError(f"{name} must be {kind}, got {value!r}")
-    return int(value)
-
-
 def _series_length(X) -> int:
     """The number of observations: ``X`` itself when it is an integer, else ``len(X)``."""
     if isinstance(X, numbers.Integral) and not isinstance(X, bool):
-        return _check_int(X, "the series length n", 0)
+        return check_int(X, "the series length n", low=0)
     try:
         if isinstance(X, str):
             raise TypeError
@@ -130,17 +125,17 @@ class RollingOrigin:
 
     def _settings(self) -> _Settings:
         """Validate the stored arguments and resolve their defaults."""
-        horizon = _check_int(self.horizon, "horizon", 1)
-        folds = None if self.folds is None else _check_int(self.folds, "folds", 1)
-        step = horizon if self.step is None else _check_int(self.step, "step", 1)
-        initial = None if self.initial is None else _check_int(self.initial, "initial", 1)
-        gap = _check_int(self.gap, "gap", 0)
+        horizon = check_int(self.horizon, "horizon", low=1)
+        folds = None if self.folds is None else check_int(self.folds, "folds", low=1)
+        step = horizon if self.step is None else check_int(self.step, "step", low=1)
+        initial = None if self.initial is None else check_int(self.initial, "initial", low=1)
+        gap = check_int(self.gap, "gap", low=0)
         if self.window not in _WINDOWS:
             raise ValueError(f"window must be 'expanding' or 'sliding', got {self.window!r}")
         if self.window == "sliding":
             if self.train_size is None:
                 raise ValueError("window='sliding' needs train_size, the number of training observations")
-            train_size = _check_int(self.train_size, "train_size", 1)
+            train_size = check_int(self.train_size, "train_size", low=1)
             min_cutoff = train_size if initial is None else max(initial, train_size)
         else:
             if self.train_size is not None:

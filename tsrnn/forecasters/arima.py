@@ -6,6 +6,7 @@ seasonal-naive fallback, parallel fits), which `tsrnn.forecasters.ets` reuses.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 from collections import Counter
@@ -17,13 +18,16 @@ from joblib import Parallel, delayed
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
-from .._validation import check_bool, check_str_list
-from ..data import Panel, future_covariates, season_length_for
+from .._schema import POINT, interval_column, interval_column_names
+from .._validation import check_bool, check_int, check_n_jobs, check_str_list
+from ..data import Panel
 from ..errors import DataError
+from ..frequency import season_length_for
 from .base import BaseForecaster, check_positive_int
 from .naive import MeanForecaster, SeasonalNaiveForecaster
+from .tags import ForecasterTags
 
 __all__ = ["ARIMAForecaster"]
 
@@ -32,6 +36,9 @@ _KPSS_CRITICAL_5PCT = 0.463  # level-stationarity KPSS test, 5% (Kwiatkowski et 
 _SEASONAL_STRENGTH_THRESHOLD = 0.64  # forecast::nsdiffs(test="seas")
 _MAX_STEPWISE_MODELS = 94  # forecast::auto.arima's nmodels
 _MAX_EXACT_TRIES = 3  # best-ranked candidates tried in turn when the exact fit of the winner fails
+# Restoring an ARIMA runs one Kalman filter per series, whose cost grows as states**3 * observations. A fitted
+# model of this size would have taken far longer to fit; a saved model asking for more is refused as implausible.
+_MAX_FILTER_COST = 4e9
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -51,6 +58,17 @@ class _SeriesFit:
     n_warnings: int = 0
 
 
+@functools.lru_cache(maxsize=1)
+def _blas_controller() -> ThreadpoolController:
+    return ThreadpoolController()  # finding the BLAS libraries reads /proc maps (ms): done once per process
+
+
+def _one_blas_thread():
+    """A context running BLAS on one thread: the matrices of one series are tiny, so threads only add
+    synchronisation (OpenBLAS's default threads made 8 wineind fits 13x slower on a busy 2-core machine)."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
 def _summarise_warnings(caught) -> str:
     counts = Counter(f"{w.category.__name__}: {str(w.message).splitlines()[0][:160]}" for w in caught)
     return "; ".join(text if n == 1 else f"{text} (x{n})" for text, n in counts.items())
@@ -65,7 +83,7 @@ def _fit_captured(fit_one, y: np.ndarray, X: np.ndarray | None, spec) -> _Series
     notes: list[str] = []
     # The matrices of one series are tiny: BLAS threads only add synchronisation (OpenBLAS's default threads
     # made 8 wineind fits 13x slower on a busy 2-core machine), so each fit runs on one BLAS thread.
-    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1, user_api="blas"):
+    with warnings.catch_warnings(record=True) as caught, _one_blas_thread():
         warnings.simplefilter("always")
         if np.ptp(y) == 0:
             fit = _SeriesFit("mean", info={"model": "Mean"}, status="reduced")
@@ -89,22 +107,10 @@ def _map_series(n_jobs, func, arg_list: list[tuple]) -> list:
     return Parallel(n_jobs=n_jobs)(delayed(func)(*args) for args in arg_list)
 
 
-def _check_n_jobs(n_jobs) -> int:
-    if n_jobs is None:
-        return 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be a non-zero integer (-1 uses every core), got {n_jobs!r}")
-    return int(n_jobs)
-
-
 def _check_criterion(value) -> str:
     if not isinstance(value, str) or value not in _CRITERIA:
         raise ValueError(f"information_criterion must be one of {_CRITERIA}, got {value!r}")
     return value
-
-
-def _interval_columns(levels) -> list[str]:
-    return [f"y_pred_{side}_{lv:g}" for lv in levels for side in ("lo", "hi")]
 
 
 class _PerSeriesForecaster(BaseForecaster):
@@ -114,9 +120,11 @@ class _PerSeriesForecaster(BaseForecaster):
     ``_apply_model``, ``_table_attr`` and ``_table_columns``.
     """
 
-    _supports_intervals = True
     _table_attr = "fitted_models_"
     _table_columns: tuple[str, ...] = ("model",)
+
+    def _tags(self) -> ForecasterTags:
+        return ForecasterTags(intervals=True)
 
     def _min_length(self) -> int:
         return 3
@@ -142,7 +150,7 @@ class _PerSeriesForecaster(BaseForecaster):
         return y, panel.covariates_of(i)[:, cols].astype(np.float64)
 
     def _fit(self, panel: Panel) -> None:
-        n_jobs = _check_n_jobs(self.n_jobs)
+        n_jobs = check_n_jobs(self.n_jobs)
         spec = self._make_spec(panel)
         names = self._exog_names(panel)
         args = [(type(self)._fit_one, *self._series_inputs(panel, i, names), spec) for i in range(panel.n_series)]
@@ -161,13 +169,10 @@ class _PerSeriesForecaster(BaseForecaster):
              "n_warnings": [f.n_warnings for f in fits],
              "message": [f.message for f in fits]})
 
-    def _predict(self, panel: Panel, horizon: int, X_future, levels):
+    def _predict(self, panel: Panel, horizon: int, future, levels):
         names = self.exog_names_
-        x_future = None
-        if names:
-            x_future = future_covariates(X_future, panel, horizon, names, id_col=self.data_kwargs_["id_col"],
-                                         time_col=self.data_kwargs_["time_col"]).astype(np.float64)
-        with threadpool_limits(limits=1, user_api="blas"):
+        x_future = None if future is None else np.asarray(future, dtype=np.float64)  # [n_series, horizon, k]
+        with _one_blas_thread():
             if panel is self.panel_:
                 fits = self.models_
             else:
@@ -175,7 +180,7 @@ class _PerSeriesForecaster(BaseForecaster):
             return self._forecast_all(panel, fits, horizon, x_future, levels)
 
     def _forecast_all(self, panel: Panel, fits, horizon: int, x_future, levels):
-        columns = ["y_pred", *(_interval_columns(levels) if levels else [])]
+        columns = [POINT, *(interval_column_names(levels) if levels else [])]
         out = {c: np.empty((panel.n_series, horizon)) for c in columns}
         simple: dict[tuple[str, int], list[int]] = {}
         for i, fit in enumerate(fits):
@@ -195,6 +200,86 @@ class _PerSeriesForecaster(BaseForecaster):
             for c in columns:
                 out[c][rows] = frame[c].to_numpy().reshape(len(rows), horizon)
         return out
+
+    # -- persistence (tsrnn.forecasters.io writes and reads the folder) ----------------------------------------
+    def _saved_state(self) -> tuple[dict, dict, None]:
+        """Each series' fitted model as a JSON record and its parameter vector (empty for mean/naive fallbacks):
+        loading filters with these parameters instead of searching again."""
+        from .io import _plain
+
+        records, arrays = [], {}
+        for i, fit in enumerate(self.models_):
+            record = {"kind": fit.kind, "status": fit.status, "message": str(fit.message),
+                      "n_warnings": int(fit.n_warnings), "info": _plain(fit.info, "the fitted-model table")}
+            theta = []
+            if fit.kind == "model":
+                record.update(self._result_record(fit.result))
+                theta = list(map(float, fit.result.params))
+            records.append(record)
+            arrays[f"fit_params_{i}"] = np.asarray(theta, dtype=np.float64)
+        return {"refit_on_load": False, "fits": records}, arrays, None
+
+    @staticmethod
+    def _result_record(result) -> dict:
+        """What, beside the parameters, rebuilds a series' statsmodels results (subclasses add to it)."""
+        return {}
+
+    def _restore_state(self, config: dict, arrays: dict, panel: Panel, data_kwargs: dict) -> None:
+        from .io import _CONFIG, _array, _entry, _need
+
+        spec = self._make_spec(panel)  # the parameters, validated as fit validates them
+        names = self._exog_names(panel)
+        records = _entry(config, "fits", list, _CONFIG)
+        _need(len(records) == panel.n_series, f"there must be one fitted model per series ({panel.n_series})")
+        fits = []
+        # One filtering pass per series, on one BLAS thread (tiny matrices, as in fit).
+        with warnings.catch_warnings(), _one_blas_thread():
+            warnings.simplefilter("ignore")
+            for i, record in enumerate(records):
+                where = f"series {panel.ids[i]!r}"
+                theta = _array(arrays, f"fit_params_{i}", np.float64, 1, finite=True)
+                y, X = self._series_inputs(panel, i, names)
+                fits.append(self._restore_fit(record, theta, y, X, spec.m, where))
+        # The fitted attributes _fit and BaseForecaster.fit set.
+        self.spec_ = spec
+        self.season_length_ = spec.m
+        self.exog_names_ = names
+        self.models_ = fits
+        rows = [{"unique_id": uid, **{c: fit.info.get(c) for c in self._table_columns}}
+                for uid, fit in zip(panel.ids, fits, strict=True)]
+        table = pd.DataFrame(rows, columns=["unique_id", *self._table_columns])
+        setattr(self, self._table_attr, table.rename(columns={"ic": spec.criterion}))
+        self.fit_report_ = pd.DataFrame({"unique_id": panel.ids, "status": [f.status for f in fits],
+                                         "n_warnings": [f.n_warnings for f in fits],
+                                         "message": [f.message for f in fits]})
+        self.panel_ = panel
+        self.freq_ = panel.freq
+        self.data_kwargs_ = data_kwargs
+
+    def _restore_fit(self, record, theta, y, X, m_spec: int, where: str) -> _SeriesFit:
+        """The `_SeriesFit` a record describes, its statsmodels results rebuilt by filtering with fixed parameters."""
+        from ..errors import IncompatibleModelError
+        from .io import _entry, _need
+
+        _need(isinstance(record, dict), f"{where}: its fitted model is not a record")
+        kind = _entry(record, "kind", str, where)
+        status = _entry(record, "status", str, where)
+        _need(kind in ("model", "mean", "naive") and status in ("ok", "reduced", "fallback"),
+              f"{where}: unknown model kind {kind!r} or status {status!r}")
+        info = dict(_entry(record, "info", dict, where))
+        fit = _SeriesFit(kind, None, info, status, _entry(record, "message", str, where),
+                         _entry(record, "n_warnings", int, where))
+        if kind != "model":
+            _need(len(theta) == 0, f"{where}: a {kind} model has no parameters")
+            return fit
+        try:
+            fit.result = self._rebuild_result(record, info, theta, y, X, m_spec, where)
+        except IncompatibleModelError:
+            raise
+        except Exception as err:  # noqa: BLE001 - statsmodels raises many types (LinAlgError, ValueError...)
+            raise IncompatibleModelError(f"{where}: its model cannot be rebuilt ({type(err).__name__}: {err})") \
+                from None
+        return fit
 
     def _fits_for_history(self, panel: Panel, names) -> list[_SeriesFit]:
         """Models for fresh history: a trained series keeps its model (see ``_apply_model``), an unseen
@@ -221,7 +306,7 @@ class _PerSeriesForecaster(BaseForecaster):
             fits[i] = _SeriesFit("model", result, old.info)
         if unseen:
             args = [(type(self)._fit_one, *self._series_inputs(panel, i, names), self.spec_) for i in unseen]
-            for i, fit in zip(unseen, _map_series(_check_n_jobs(self.n_jobs), _fit_captured, args), strict=True):
+            for i, fit in zip(unseen, _map_series(check_n_jobs(self.n_jobs), _fit_captured, args), strict=True):
                 fits[i] = fit
         return fits
 
@@ -683,14 +768,6 @@ def _check_order(value, name: str, sizes: tuple[int, ...]):
     return tuple(int(v) for v in value)
 
 
-def _check_nonneg_int(value, name: str, *, allow_none: bool = False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer{' or None' if allow_none else ''}, got {value!r}")
-    return int(value)
-
-
 class ARIMAForecaster(_PerSeriesForecaster):
     """Seasonal ARIMA per series on statsmodels, with automatic order selection (Hyndman & Khandakar 2008).
 
@@ -835,11 +912,11 @@ class ARIMAForecaster(_PerSeriesForecaster):
         if m is None:
             m = season_length_for(panel.freq)
         include_constant = check_bool(self.include_constant, "include_constant", allow_none=True)
-        ints = {name: _check_nonneg_int(getattr(self, name), name)
+        ints = {name: check_int(getattr(self, name), name, low=0)
                 for name in ("max_p", "max_q", "max_P", "max_Q", "max_d", "max_D", "max_order")}
         return _ArimaSpec(
             order=order, seasonal_order=seasonal, m=m,
-            d=_check_nonneg_int(self.d, "d", allow_none=True), D=_check_nonneg_int(self.D, "D", allow_none=True),
+            d=check_int(self.d, "d", low=0, allow_none=True), D=check_int(self.D, "D", low=0, allow_none=True),
             stepwise=check_bool(self.stepwise, "stepwise"), criterion=criterion, include_constant=include_constant,
             approximation=check_bool(self.approximation, "approximation"), **ints)
 
@@ -860,13 +937,49 @@ class ARIMAForecaster(_PerSeriesForecaster):
     @staticmethod
     def _forecast_model(result, horizon, x_future, levels):
         forecast = result.get_forecast(steps=horizon, exog=x_future)
-        out = {"y_pred": np.asarray(forecast.predicted_mean, dtype=np.float64)}
+        out = {POINT: np.asarray(forecast.predicted_mean, dtype=np.float64)}
         for lv in levels or []:
             bounds = np.asarray(forecast.conf_int(alpha=1 - lv / 100.0), dtype=np.float64)
-            out[f"y_pred_lo_{lv:g}"] = bounds[:, 0]
-            out[f"y_pred_hi_{lv:g}"] = bounds[:, 1]
+            out[interval_column("lo", lv)] = bounds[:, 0]
+            out[interval_column("hi", lv)] = bounds[:, 1]
         return out
+
+    def _tags(self) -> ForecasterTags:
+        return ForecasterTags(intervals=True, known_covariates=self.exog is not None)
+
+    @classmethod
+    def get_test_params(cls) -> list[dict]:
+        return [{"order": (1, 1, 0), "seasonal_order": (0, 1, 0), "season_length": 12},
+                {"season_length": 1, "max_p": 1, "max_q": 1},
+                {"order": (1, 0, 0), "season_length": 1, "exog": ["promo"]}]
 
     @staticmethod
     def _apply_model(result, y, X):
         return result.apply(y, exog=X)
+
+    @staticmethod
+    def _rebuild_result(record: dict, info: dict, theta, y, X, m_spec: int, where: str):
+        from statsmodels.tsa.arima.model import ARIMA
+
+        from .io import _ints, _need
+
+        n = len(y)
+        order = _ints(info.get("order"), 3, f"{where}: order")
+        seasonal = _ints(info.get("seasonal_order"), 4, f"{where}: seasonal_order")
+        constant = info.get("constant")
+        _need(isinstance(constant, bool), f"{where}: constant must be true or false")
+        p, d, q = order
+        P, D, Q, m = seasonal
+        _need(seasonal == (0, 0, 0, 0) or m == m_spec > 1,
+              f"{where}: seasonal_order {list(seasonal)} does not match the season length {m_spec}")
+        states = max(p + P * m, q + Q * m + 1) + d + D * m
+        _need(states < n and states ** 3 * n <= _MAX_FILTER_COST,
+              f"{where}: ARIMA{order}{seasonal} has {states} states for {n} observations, more than a model fitted to "
+              "them can have")
+        info["order"], info["seasonal_order"] = order, seasonal  # tuples, as fit records them
+        model = ARIMA(y, exog=X, order=order, seasonal_order=seasonal, trend=_trend_for(d, D, constant),
+                      concentrate_scale=True)
+        _need(len(theta) == model.k_params, f"{where}: {len(theta)} parameters for a model that has {model.k_params}")
+        result = model.filter(theta, cov_type="none")
+        _need(bool(np.isfinite(result.llf)), f"{where}: the likelihood of its model is not finite")
+        return result

@@ -1,12 +1,15 @@
 """The estimator contract every tsrnn forecaster follows.
 
-`BaseForecaster` does the shared path once (validate -> `_fit` -> `_predict` -> long frame); subclasses
-write only the small underscore methods.
+`BaseForecaster` does the shared path once (validate -> `_fit` -> `_predict` -> long frame, and the same for
+many origins with `forecast_at` -> `_predict_at`); subclasses write only the small underscore methods and
+declare what they can do (`ForecasterTags`).
 """
 
 from __future__ import annotations
 
 import numbers
+import os
+from dataclasses import fields
 from statistics import NormalDist
 
 import numpy as np
@@ -14,8 +17,11 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ..data import Panel, check_positive_int, to_panel
+from .._schema import POINT, interval_column
+from .._validation import check_positive_int
+from ..data import Panel, future_covariates, to_panel
 from ..errors import DataError, InvalidParameterError
+from .tags import ForecasterTags, SklearnForecasterTags
 
 __all__ = ["BaseForecaster", "check_positive_int", "check_levels", "normal_interval"]
 
@@ -55,19 +61,26 @@ def normal_interval(mean: np.ndarray, sigma: np.ndarray, levels: list[float]) ->
     out = {}
     for lv in levels:
         z = NormalDist().inv_cdf(0.5 + lv / 200.0)
-        tag = f"{lv:g}"
-        out[f"y_pred_lo_{tag}"] = mean - z * sigma
-        out[f"y_pred_hi_{tag}"] = mean + z * sigma
+        out[interval_column("lo", lv)] = mean - z * sigma
+        out[interval_column("hi", lv)] = mean + z * sigma
     return out
 
 
 class BaseForecaster(BaseEstimator):
     """Shared fit/predict path of every forecaster (the template method).
 
-    Subclasses implement ``_fit(panel)``, which sets attributes ending in ``_``, and
-    ``_predict(panel, horizon, X_future, levels)``, which returns ``{"y_pred": [n_series, horizon], ...}``
-    for the series of ``panel`` (the training panel or fresh history passed as ``df``). ``_min_length()``
-    says how long a series must be.
+    Subclasses implement
+
+    - ``_fit(panel)``, which sets attributes ending in ``_``;
+    - ``_predict(panel, horizon, future, levels)``, which returns ``{"y_pred": [n_series, horizon], ...}`` for
+      the series of ``panel`` (the training panel or fresh history). ``future`` holds the values of the
+      model's ``known_covariates_`` for the steps after each series' end, ``[n_series, span, k]`` (``span``
+      is ``horizon``, or what ``_future_span`` asks for), or None when the model reads no covariate ahead:
+      it receives arrays only, never a user's frame;
+
+    and may override ``_predict_at`` (forecasts at many origins: the default loops over ``_predict``),
+    ``_tags`` (the declared capabilities), ``_min_length`` / ``_min_history`` (how long a series must be to
+    fit / to forecast from) and ``get_test_params`` (small parameters for the contract suite).
 
     Example
     -------
@@ -80,14 +93,16 @@ class BaseForecaster(BaseEstimator):
     1         s 2024-01-05     3.0
     """
 
-    _supports_intervals = False
-
     # -- what subclasses provide ----------------------------------------------------------------------
     def _fit(self, panel: Panel) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _predict(self, panel: Panel, horizon: int, X_future, levels: list[float] | None) -> dict[str, np.ndarray]:
+    def _predict(self, panel: Panel, horizon: int, future: np.ndarray | None,
+                 levels: list[float] | None) -> dict[str, np.ndarray]:
         raise NotImplementedError  # pragma: no cover - abstract
+
+    def _tags(self) -> ForecasterTags:
+        return ForecasterTags()
 
     def _min_length(self) -> int:
         return 1
@@ -104,6 +119,108 @@ class BaseForecaster(BaseEstimator):
     def _default_horizon(self) -> int | None:
         return getattr(self, "horizon", None)
 
+    def _future_span(self, horizon: int) -> int:
+        """How many steps of known covariates a forecast of ``horizon`` steps reads (an RNN: its own horizon)."""
+        return horizon
+
+    def _check_levels_supported(self, levels: list[float]) -> None:
+        """Raise when the model cannot produce these interval levels (they are already valid percentages)."""
+        if not self._tags().intervals:
+            raise ValueError(f"{type(self).__name__} does not produce prediction intervals; drop level=")
+
+    def _predict_at(self, panel: Panel, series: np.ndarray, cutoffs: np.ndarray, horizon: int,
+                    future: np.ndarray | None, levels: list[float] | None = None) -> dict[str, np.ndarray]:
+        """Forecasts from the first ``cutoffs[k]`` observations of series ``series[k]``: ``{column: [n, horizon]}``.
+
+        The default cuts the panel and calls ``_predict``, one round per occurrence of a series (so a round
+        holds every series at most once and is forecast in one call).
+        """
+        n = len(series)
+        out: dict[str, np.ndarray] = {}
+        order = np.argsort(series, kind="stable")
+        sorted_series = series[order]
+        first = np.searchsorted(sorted_series, sorted_series, side="left")
+        occurrence = np.empty(n, dtype=np.int64)
+        occurrence[order] = np.arange(n) - first  # how many earlier pairs have the same series
+        for r in range(int(occurrence.max()) + 1 if n else 0):
+            idx = np.flatnonzero(occurrence == r)
+            cut = panel.select(series[idx]).slice(0, cutoffs[idx])
+            part = self._predict(cut, horizon, None if future is None else future[idx], levels)
+            for name, values in part.items():
+                if name not in out:
+                    out[name] = np.full((n, horizon), np.nan)
+                out[name][idx] = values
+        return out
+
+    def _saved_state(self) -> tuple[dict, dict, dict | None]:
+        """What `tsrnn.forecasters.io` saves beside the parameters and the training data: ``(config entries
+        (JSON values), numpy arrays, torch state dict or None)``. By default nothing: the model is refitted on
+        its data when loaded (right for models that only keep the data)."""
+        return {"refit_on_load": True}, {}, None
+
+    def _restore_state(self, config: dict, arrays: dict, panel: Panel, data_kwargs: dict) -> None:
+        """Make this freshly built model the fitted one a folder describes (``_saved_state``'s counterpart);
+        raise `IncompatibleModelError` (or ValueError/KeyError...) for anything malformed."""
+        self.fit(panel, **data_kwargs)
+
+    @classmethod
+    def get_test_params(cls) -> list[dict]:
+        """Parameter sets that keep `tsrnn.forecasters.checks.check_forecaster` fast on this forecaster (the
+        contract suite runs once per set); the defaults by default.
+
+        Example
+        -------
+        >>> from tsrnn import NaiveForecaster
+        >>> NaiveForecaster.get_test_params()
+        [{}]
+        """
+        return [{}]
+
+    # -- declared capabilities (public, read-only) -----------------------------------------------------
+    def __sklearn_tags__(self) -> SklearnForecasterTags:
+        tags = super().__sklearn_tags__()
+        tags = SklearnForecasterTags(**{f.name: getattr(tags, f.name) for f in fields(tags)},
+                                     forecaster_tags=self._tags())
+        tags.target_tags.required = True  # a forecaster learns from the target itself
+        tags.non_deterministic = tags.forecaster_tags.needs_torch
+        return tags
+
+    @property
+    def min_train_length(self) -> int:
+        """The fewest observations a series needs for ``fit`` with these parameters (validates them first).
+
+        Example
+        -------
+        >>> from tsrnn import DriftForecaster
+        >>> DriftForecaster().min_train_length
+        2
+        """
+        return int(self._min_length())
+
+    @property
+    def min_history(self) -> int:
+        """The fewest observations a series needs to be forecast from (``predict(df=...)``, ``forecast_at``).
+
+        Example
+        -------
+        >>> from tsrnn import SeasonalNaiveForecaster
+        >>> SeasonalNaiveForecaster(season_length=4).min_history
+        4
+        """
+        return int(self._min_history())
+
+    @property
+    def default_horizon(self) -> int | None:
+        """The horizon ``predict()`` uses when none is given (a model trained for a horizon), else None.
+
+        Example
+        -------
+        >>> from tsrnn import NaiveForecaster
+        >>> NaiveForecaster().default_horizon is None
+        True
+        """
+        return self._default_horizon()
+
     @property
     def known_covariates_(self) -> tuple[str, ...]:
         """The covariate columns the fitted model reads for the forecast horizon: ``predict`` needs their
@@ -119,6 +236,24 @@ class BaseForecaster(BaseEstimator):
         """
         check_is_fitted(self)
         return ()
+
+    def check_level(self, level) -> list[float] | None:
+        """``level`` as a list of percentages this forecaster can produce intervals for; None for None.
+
+        Raises an error saying why when the model gives no intervals, or not at these levels (a quantile
+        model answers only the levels its quantiles bound). Backtests call it before any fit.
+
+        Example
+        -------
+        >>> from tsrnn import NaiveForecaster
+        >>> NaiveForecaster().check_level([80, 95])
+        [80.0, 95.0]
+        """
+        if level is None:
+            return None
+        levels = check_levels(level)
+        self._check_levels_supported(levels)
+        return levels
 
     # -- the shared path -------------------------------------------------------------------------------
     def __sklearn_is_fitted__(self) -> bool:
@@ -141,7 +276,8 @@ class BaseForecaster(BaseEstimator):
         """Validate ``df`` through the data contract (`tsrnn.data.to_panel`), learn, and return ``self``.
 
         ``df`` is a long frame, a wide frame, a Series or a `Panel`; the column names and the
-        missing-value policy are passed on to `to_panel`. The caller's frame is not modified.
+        missing-value policy are passed on to `to_panel` (and remembered: ``predict``'s ``df`` and
+        ``X_future`` use the same names). The caller's frame is not modified.
         """
         self._clear_fitted()
         data_kwargs = dict(id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
@@ -162,8 +298,10 @@ class BaseForecaster(BaseEstimator):
 
         Returns a long frame ``unique_id, ds, y_pred`` (plus ``y_pred_lo_80``-style interval columns when
         ``level`` is given, or quantile columns for quantile models) with real future timestamps.
-        ``df`` forecasts from fresh history instead of the training data; ``X_future`` holds future
-        covariates for the horizon. Raises ``NotFittedError`` before ``fit``.
+        ``df`` forecasts from fresh history instead of the training data; ``X_future`` holds the future
+        values of the model's ``known_covariates_``, as a long frame with the id and time columns named as
+        in ``fit``; it is ignored by a model that reads no covariate ahead. Raises ``NotFittedError``
+        before ``fit``.
         """
         check_is_fitted(self)
         if horizon is None:
@@ -171,14 +309,83 @@ class BaseForecaster(BaseEstimator):
             if horizon is None:
                 raise ValueError(f"{type(self).__name__}.predict needs horizon= (a positive integer)")
         horizon = check_positive_int(horizon, "horizon")
-        levels = None
-        if level is not None:
-            if not self._supports_intervals:
-                raise ValueError(f"{type(self).__name__} does not produce prediction intervals; drop level=")
-            levels = check_levels(level)
+        levels = self.check_level(level)
         panel = self._history(df)
-        out = self._predict(panel, horizon, X_future, levels)
+        out = self._predict(panel, horizon, self._future_values(X_future, panel, horizon), levels)
         return self._format(panel, horizon, out)
+
+    def forecast_at(self, panel: Panel, series, cutoffs, horizon: int | None = None, future=None,
+                    level=None) -> dict[str, np.ndarray]:
+        """Forecasts from many (series, cutoff) pairs of ``panel`` without refitting: ``{column: [n, horizon]}``.
+
+        ``cutoffs[k]`` is the number of observations of series ``series[k]`` (a position in ``panel``) the
+        forecast may use. ``future`` gives the known covariates after each cutoff, ``[n, span, k]``; left at
+        None they are read from the panel itself (then they must lie inside the series). This is the fast
+        path of ``backtest(refit=False)``: models tagged ``batch_origins`` forecast every pair in a few
+        batched passes; the others loop over their ``predict``.
+
+        Example
+        -------
+        >>> import numpy as np, pandas as pd
+        >>> from tsrnn import NaiveForecaster
+        >>> from tsrnn.data import to_panel
+        >>> panel = to_panel(pd.Series([1.0, 2.0, 3.0, 4.0], index=pd.date_range("2024-01-01", periods=4), name="s"))
+        >>> NaiveForecaster().fit(panel).forecast_at(panel, [0, 0], [2, 3], horizon=2)["y_pred"].tolist()
+        [[2.0, 2.0], [3.0, 3.0]]
+        """
+        check_is_fitted(self)
+        if horizon is None:
+            horizon = self._default_horizon()
+            if horizon is None:
+                raise ValueError(f"{type(self).__name__}.forecast_at needs horizon= (a positive integer)")
+        horizon = check_positive_int(horizon, "horizon")
+        levels = self.check_level(level)
+        series = np.asarray(series, dtype=np.int64).ravel()
+        cutoffs = np.asarray(cutoffs, dtype=np.int64).ravel()
+        if len(series) != len(cutoffs):
+            raise ValueError(f"series and cutoffs must pair up, got {len(series)} series and {len(cutoffs)} cutoffs")
+        if len(series) and (series.min() < 0 or series.max() >= panel.n_series):
+            raise ValueError(f"series must be positions in the panel, 0 to {panel.n_series - 1}")
+        if len(series) and (np.any(cutoffs < 1) or np.any(cutoffs > panel.lengths[series])):
+            raise ValueError("every cutoff must lie within its series: 1 <= cutoff <= length")
+        names = self.known_covariates_
+        span = self._future_span(horizon)
+        if not names:
+            future = None
+        elif future is None:
+            future = _panel_future(panel, series, cutoffs, span, names)
+        else:
+            future = np.asarray(future, dtype=np.float32)
+            if future.shape != (len(series), span, len(names)):
+                raise ValueError(f"future must have shape {(len(series), span, len(names))} (pairs, steps, "
+                                 f"known covariates {list(names)}), got {future.shape}")
+        return self._predict_at(panel, series, cutoffs, horizon, future, levels)
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False, horizon: int | None = None):
+        """Save the fitted model to a model folder (see `tsrnn.forecasters.io`); returns its path.
+
+        ``path`` may be new or an empty folder. An existing tsrnn model folder is replaced only with
+        ``overwrite=True``, atomically (after a crash at any moment the old or the new model loads); a file
+        or any other non-empty folder is never replaced (`OutputExistsError`). ``horizon`` records the
+        horizon the model is meant to forecast. Load it back with ``tsrnn.load(path)``.
+
+        Example
+        -------
+        >>> import tempfile, pandas as pd, tsrnn
+        >>> from tsrnn import DriftForecaster
+        >>> y = pd.Series([1.0, 2.0, 4.0], index=pd.date_range("2024-01-01", periods=3, freq="D"), name="d")
+        >>> path = DriftForecaster().fit(y).save(tempfile.mkdtemp() + "/drift")
+        >>> tsrnn.load(path).predict(2)["y_pred"].tolist()
+        [5.5, 7.0]
+        """
+        from .io import save_forecaster
+
+        return save_forecaster(self, path, horizon=horizon, overwrite=overwrite)
+
+    def with_training_callbacks(self, callbacks: list) -> BaseForecaster:
+        """An unfitted copy that also runs ``callbacks`` during training (forecasters tagged
+        ``validation_loss``; the tuner's pruning callback goes in this way)."""
+        raise TypeError(f"{type(self).__name__} has no training loop to add callbacks to")
 
     def _history(self, df) -> Panel:
         if df is None:
@@ -190,14 +397,41 @@ class BaseForecaster(BaseEstimator):
                             f"{self.freq_.freqstr!r} data")
         return panel
 
-    @staticmethod
-    def _format(panel: Panel, horizon: int, out: dict[str, np.ndarray]) -> pd.DataFrame:
+    def _future_values(self, X_future, panel: Panel, horizon: int) -> np.ndarray | None:
+        """``X_future`` as ``[n_series, span, k]`` values of the known covariates, read once with the column
+        names of ``fit``; None when the model reads no covariate ahead."""
+        names = self.known_covariates_
+        if not names:
+            return None
+        return future_covariates(X_future, panel, self._future_span(horizon), names,
+                                 id_col=self.data_kwargs_["id_col"], time_col=self.data_kwargs_["time_col"])
+
+    def _format(self, panel: Panel, horizon: int, out: dict[str, np.ndarray]) -> pd.DataFrame:
         frame = pd.DataFrame(
             {"unique_id": np.repeat(panel.ids, horizon), "ds": panel.future_timestamps(horizon)}
         )
+        if POINT in out:  # the point forecast first, whatever order the subclass built its columns in
+            out = {POINT: out[POINT], **{k: v for k, v in out.items() if k != POINT}}
         for name, arr in out.items():
             arr = np.asarray(arr, dtype=np.float64)
             if arr.shape != (panel.n_series, horizon):  # a bug in a subclass, not a user error
                 raise AssertionError(f"{name} has shape {arr.shape}, expected {(panel.n_series, horizon)}")
             frame[name] = arr.ravel()
         return frame
+
+
+def _panel_future(panel: Panel, series: np.ndarray, cutoffs: np.ndarray, span: int, names) -> np.ndarray:
+    """The known covariates ``names`` of the ``span`` rows after each cutoff, read from the panel:
+    ``[n, span, k]`` float32."""
+    missing = [c for c in names if c not in panel.covariate_names]
+    if missing:
+        raise DataError(f"the panel has no covariate column(s) {missing} the model reads ahead; it has "
+                        f"{list(panel.covariate_names)}")
+    if np.any(cutoffs + span > panel.lengths[series]):
+        k = int(np.flatnonzero(cutoffs + span > panel.lengths[series])[0])
+        raise ValueError(f"the known covariates {list(names)} are needed for {span} steps after each cutoff, but "
+                         f"series {panel.ids[series[k]]!r} ends {int(panel.lengths[series[k]] - cutoffs[k])} steps "
+                         "after its cutoff; pass future=")
+    columns = [panel.covariate_names.index(c) for c in names]
+    rows = (panel.offsets[series] + cutoffs)[:, None] + np.arange(span)  # [n, span]
+    return panel.covariates[rows][:, :, columns].astype(np.float32)

@@ -13,20 +13,42 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from .._schema import POINT
 from ..data import Panel, to_panel
+from .base import _panel_future
 
-__all__ = ["check_forecaster", "synthetic_panel"]
+__all__ = ["check_forecaster", "synthetic_panel", "synthetic_future"]
 
 # Forecasts of two fits are compared with this tolerance: exact for closed-form models, and loose enough
 # only for the last-bit differences of threaded float32 reductions in neural models.
 _RTOL, _ATOL = 1e-5, 1e-6
 
 
-def synthetic_panel(seed: int = 0) -> pd.DataFrame:
+_SERIES = (("a", "2015-01-01", 48, 100.0), ("b", "2015-05-01", 44, 20.0), ("c", "2016-01-01", 48, 50.0))
+
+
+def _synthetic(seed: int, covariate: bool, extra: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for uid, start, length, level in _SERIES:
+        n = length + extra
+        t = np.arange(n, dtype=np.float64)
+        y = level + 0.5 * t + 0.1 * level * np.sin(2 * np.pi * t / 12) + rng.normal(0.0, 0.02 * level, n)
+        part = pd.DataFrame({"unique_id": uid, "ds": pd.date_range(start, periods=n, freq="MS"), "y": y})
+        if covariate:  # a promotion every fifth month, known in advance, that lifts sales by a tenth
+            promo = (np.arange(n) % 5 == 0).astype(np.float64)
+            part["y"] += 0.1 * level * promo
+            part["promo"] = promo
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def synthetic_panel(seed: int = 0, covariate: bool = False) -> pd.DataFrame:
     """Three monthly series (trend + yearly season + noise) with different starts and ends, as a long frame.
 
     Lengths are 48, 44 and 48; series ``"c"`` ends a year after the other two, so per-series future
-    timestamps are exercised.
+    timestamps are exercised. ``covariate=True`` adds a column ``promo`` (1 every fifth month, lifting the
+    target by a tenth of its level) that is known in advance: `synthetic_future` gives its future values.
 
     Example
     -------
@@ -36,19 +58,29 @@ def synthetic_panel(seed: int = 0) -> pd.DataFrame:
     a 48 2015-01-01 2018-12-01
     b 44 2015-05-01 2018-12-01
     c 48 2016-01-01 2019-12-01
+    >>> list(synthetic_panel(covariate=True).columns)
+    ['unique_id', 'ds', 'y', 'promo']
     """
-    rng = np.random.default_rng(seed)
-    parts = []
-    for uid, start, length, level in (("a", "2015-01-01", 48, 100.0), ("b", "2015-05-01", 44, 20.0),
-                                      ("c", "2016-01-01", 48, 50.0)):
-        t = np.arange(length, dtype=np.float64)
-        y = level + 0.5 * t + 0.1 * level * np.sin(2 * np.pi * t / 12) + rng.normal(0.0, 0.02 * level, length)
-        parts.append(pd.DataFrame({"unique_id": uid, "ds": pd.date_range(start, periods=length, freq="MS"),
-                                   "y": y}))
-    return pd.concat(parts, ignore_index=True)
+    return _synthetic(seed, covariate, 0)
 
 
-def check_forecaster(forecaster, df=None, horizon: int = 3) -> None:
+def synthetic_future(horizon: int, seed: int = 0) -> pd.DataFrame:
+    """``X_future`` for ``synthetic_panel(seed, covariate=True)``: ``unique_id, ds, promo`` for the ``horizon``
+    months after each series' end.
+
+    Example
+    -------
+    >>> synthetic_future(2).groupby("unique_id")["ds"].min().dt.strftime("%Y-%m").tolist()
+    ['2019-01', '2019-01', '2020-01']
+    """
+    full = _synthetic(seed, True, horizon)
+    lengths = {uid: length for uid, _, length, _ in _SERIES}
+    position = full.groupby("unique_id").cumcount()
+    future = full[position.to_numpy() >= full["unique_id"].map(lengths).to_numpy()]
+    return future[["unique_id", "ds", "promo"]].reset_index(drop=True)
+
+
+def check_forecaster(forecaster, df=None, horizon: int = 3, X_future=None) -> None:
     """Run the estimator contract (DESIGN.md, rule 11) on ``forecaster``; raise AssertionError on a breach.
 
     Checked, in this order: ``__init__`` stores its keyword arguments unchanged and nothing else (compared
@@ -58,10 +90,15 @@ def check_forecaster(forecaster, df=None, horizon: int = 3) -> None:
     the columns ``unique_id, ds, y_pred`` first, ``n_series * horizon`` rows, the timestamps that follow
     each series' end on its frequency grid, and no NaN in ``y_pred``; fitting twice gives the same
     forecast, and so do two independent clones with the same parameters. A ``random_state`` left at None
-    is set to 0 for the last two checks (a seed is what makes them comparable).
+    is set to 0 for these comparisons (a seed is what makes them comparable). Then the array contract:
+    ``forecast_at`` (the batched ``_predict_at``) at two cutoffs of every series equals ``_predict`` on the
+    panel cut at those cutoffs; and the data's own column names work: the same data with the id, time and
+    target columns renamed, fitted with ``id_col=``/``time_col=``/``target_col=`` and forecast with an
+    ``X_future`` under the same names, gives the same forecast.
 
-    ``df`` is any input ``fit`` accepts with the default column names (default: `synthetic_panel`, three
-    monthly series of 44-48 points). Pass a forecaster built with tiny test parameters to keep it fast.
+    ``df`` is any input ``fit`` accepts with the default column names, and ``X_future`` the future values of
+    its known covariates (default: `synthetic_panel` with its ``promo`` covariate and `synthetic_future`:
+    three monthly series of 44-48 points). Run it over the forecaster's ``get_test_params()`` to keep it fast.
 
     Example
     -------
@@ -77,7 +114,8 @@ def check_forecaster(forecaster, df=None, horizon: int = 3) -> None:
     AssertionError: Forgetful.__init__ must store its argument 'scale' as self.scale (house rule 1); it did not
     """
     if df is None:
-        df = synthetic_panel()
+        df = synthetic_panel(covariate=True)
+        X_future = synthetic_future(horizon) if X_future is None else X_future
     name = type(forecaster).__name__
     _check_init(forecaster, name)
     _check_clone(forecaster, name)
@@ -99,16 +137,67 @@ def check_forecaster(forecaster, df=None, horizon: int = 3) -> None:
     except NotFittedError:
         raise AssertionError(f"{name} is not fitted after fit (check_is_fitted fails)") from None
     _assert_same_params(params_before, model.get_params(deep=False), f"{name}.fit changed its parameters")
-    first = model.predict(horizon=horizon)
+    future_snapshot = None if X_future is None else X_future.copy(deep=True)
+    first = model.predict(horizon=horizon, X_future=X_future)
     _assert_unchanged(df, snapshot, name)
+    if X_future is not None:
+        _assert_unchanged(X_future, future_snapshot, name)
     _check_output(first, df, horizon, name)
 
     model.fit(df)
-    _assert_same_forecast(first, model.predict(horizon=horizon), f"{name} fitted twice on the same data")
+    _assert_same_forecast(first, model.predict(horizon=horizon, X_future=X_future),
+                          f"{name} fitted twice on the same data")
     other = clone(seeded).fit(df)
-    _assert_same_forecast(first, other.predict(horizon=horizon),
+    _assert_same_forecast(first, other.predict(horizon=horizon, X_future=X_future),
                           f"two clones of {name} with the same parameters (random_state included)")
     _assert_unchanged(df, snapshot, name)
+    _check_predict_at(model, df, horizon, name)
+    _check_custom_columns(seeded, df, X_future, horizon, first, name)
+
+
+def _check_predict_at(model, df, horizon: int, name: str) -> None:
+    """``forecast_at`` at two cutoffs per series equals ``_predict`` on the panel cut at each cutoff."""
+    panel = df if isinstance(df, Panel) else to_panel(df)
+    names = model.known_covariates_
+    span = model._future_span(horizon)
+    n = panel.n_series
+    rows = np.arange(n)
+    rounds = [panel.lengths - span, panel.lengths - span - 1]
+    if min(int(c.min()) for c in rounds) < max(model.min_history, 1):
+        return  # the series are too short to cut: nothing to compare
+    try:
+        got = model.forecast_at(panel, np.tile(rows, 2), np.concatenate(rounds), horizon)
+    except Exception as err:  # noqa: BLE001 - any failure breaks the contract
+        raise AssertionError(f"{name}.forecast_at fails where predict works: {type(err).__name__}: {err}") from err
+    for k, cutoffs in enumerate(rounds):
+        future = _panel_future(panel, rows, cutoffs, span, names) if names else None
+        want = model._predict(panel.slice(0, cutoffs), horizon, future, None)
+        if sorted(want) != sorted(got):
+            raise AssertionError(f"{name}.forecast_at returns the columns {sorted(got)}, _predict {sorted(want)}")
+        for column, values in want.items():
+            part = np.asarray(got[column])[k * n : (k + 1) * n]
+            if not np.allclose(part, values, rtol=_RTOL, atol=_ATOL, equal_nan=True):
+                raise AssertionError(f"{name}._predict_at differs from _predict on the panel cut at the same "
+                                     f"cutoffs ({column}, cutoffs {cutoffs.tolist()}): {part.tolist()} != "
+                                     f"{np.asarray(values).tolist()}")
+
+
+_CUSTOM = {"unique_id": "store", "ds": "week", "y": "sales"}
+
+
+def _check_custom_columns(seeded, df, X_future, horizon: int, expected: pd.DataFrame, name: str) -> None:
+    """The same data and ``X_future`` under other column names, named in ``fit``, give the same forecast."""
+    if not isinstance(df, pd.DataFrame) or not set(_CUSTOM) <= set(df.columns) or set(_CUSTOM.values()) & set(df.columns):
+        return  # a Series, a wide frame or a Panel has no id/time columns to rename
+    renamed = df.rename(columns=_CUSTOM)
+    future = None if X_future is None else X_future.rename(columns=_CUSTOM)
+    try:
+        model = clone(seeded).fit(renamed, id_col="store", time_col="week", target_col="sales")
+        got = model.predict(horizon=horizon, X_future=future)
+    except Exception as err:  # noqa: BLE001 - any failure breaks the contract
+        raise AssertionError(f"{name} fails with the data's own column names (id_col='store', time_col='week', "
+                             f"target_col='sales', X_future named alike): {type(err).__name__}: {err}") from err
+    _assert_same_forecast(expected, got, f"{name} fitted and forecast with custom column names")
 
 
 def _init_parameters(cls) -> list[inspect.Parameter]:
@@ -200,7 +289,7 @@ def _check_output(forecast, df, horizon: int, name: str) -> None:
     if not isinstance(forecast, pd.DataFrame):
         raise AssertionError(f"{name}.predict must return a DataFrame, got {type(forecast).__name__}")
     head = list(forecast.columns[:3])
-    if head != ["unique_id", "ds", "y_pred"]:
+    if head != ["unique_id", "ds", POINT]:
         raise AssertionError(f"{name}.predict columns must start with ['unique_id', 'ds', 'y_pred'], got "
                              f"{list(forecast.columns)}")
     panel = to_panel(df)
@@ -219,7 +308,7 @@ def _check_output(forecast, df, horizon: int, name: str) -> None:
             raise AssertionError(f"{name}.predict timestamps of series {uid!r} are {got.tolist()}; the "
                                  f"{horizon} steps after its end {panel.end(i)} on the "
                                  f"{panel.freq.freqstr!r} grid are {want.tolist()}")
-    y_pred = pd.to_numeric(forecast["y_pred"], errors="coerce").to_numpy(dtype=np.float64)
+    y_pred = pd.to_numeric(forecast[POINT], errors="coerce").to_numpy(dtype=np.float64)
     if not np.isfinite(y_pred).all():
         bad = int(np.flatnonzero(~np.isfinite(y_pred))[0])
         raise AssertionError(f"{name}.predict y_pred has a missing or infinite value: series "

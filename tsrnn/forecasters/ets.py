@@ -12,8 +12,10 @@ from itertools import product
 import numpy as np
 import pandas as pd
 
+from .._schema import POINT, interval_column
 from .._validation import check_bool, check_random_state
-from ..data import Panel, season_length_for
+from ..data import Panel
+from ..frequency import season_length_for
 from .arima import _check_criterion, _information_criteria, _PerSeriesForecaster
 from .base import check_positive_int
 
@@ -265,12 +267,41 @@ class ETSForecaster(_PerSeriesForecaster):
         n = int(result.model.nobs)
         prediction = result.get_prediction(start=n, end=n + horizon - 1,
                                            rng=np.random.default_rng(self.random_state))
-        out = {"y_pred": np.asarray(prediction.predicted_mean, dtype=np.float64)}
+        out = {POINT: np.asarray(prediction.predicted_mean, dtype=np.float64)}
         for lv in levels or []:
             frame = prediction.summary_frame(alpha=1 - lv / 100.0)
-            out[f"y_pred_lo_{lv:g}"] = frame["pi_lower"].to_numpy(dtype=np.float64)
-            out[f"y_pred_hi_{lv:g}"] = frame["pi_upper"].to_numpy(dtype=np.float64)
+            out[interval_column("lo", lv)] = frame["pi_lower"].to_numpy(dtype=np.float64)
+            out[interval_column("hi", lv)] = frame["pi_upper"].to_numpy(dtype=np.float64)
         return out
+
+    @classmethod
+    def get_test_params(cls) -> list[dict]:
+        return [{"error": "add", "trend": "add", "damped_trend": False, "seasonal": "add"},
+                {"season_length": 1, "trend": "none"}]
+
+    @staticmethod
+    def _result_record(result) -> dict:
+        return {"initialization": result.model.initialization_method}
+
+    @staticmethod
+    def _rebuild_result(record: dict, info: dict, theta, y, X, m_spec: int, where: str):
+        from .io import _need
+
+        n = len(y)
+        error, trend, seasonal = info.get("error"), info.get("trend"), info.get("seasonal")
+        damped, m = info.get("damped_trend"), info.get("season_length")
+        init = record.get("initialization")
+        _need(error in ("add", "mul") and trend in _COMPONENTS and seasonal in _COMPONENTS and isinstance(damped, bool)
+              and init in ("estimated", "heuristic"), f"{where}: not an ETS model ({info!r})")
+        _need(isinstance(m, int) and not isinstance(m, bool)
+              and (m == 1 if seasonal == "none" else (m == m_spec and 2 <= m and 2 * m <= n)),
+              f"{where}: season_length {m!r} does not fit the model or the season length {m_spec}")
+        model = _ets_model(y, (error, trend, damped, seasonal), m, init)
+        _need(len(theta) == len(model.param_names),
+              f"{where}: {len(theta)} parameters for a model that has {len(model.param_names)}")
+        result = model.smooth(theta)
+        _need(bool(np.isfinite(result.llf)), f"{where}: the likelihood of its model is not finite")
+        return result
 
     @staticmethod
     def _apply_model(result, y, X):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
 import json
 import numbers
 import os
@@ -26,20 +25,27 @@ except ImportError:  # pragma: no cover - Windows
 __all__ = ["FORMAT_VERSION", "write_model_folder", "read_model_folder", "read_model_config", "check_save_target",
            "check_savable", "atomic_write_text", "atomic_write_bytes", "save_forecaster", "load_forecaster"]
 
-# Format 2. A model folder holds manifest.json (format marker, the current payload, size and SHA-256 of each of
-# its files: config included, so no edit goes unnoticed) and one immutable payload-<hex>/ folder with config.json
-# and tensors.pt (read with weights_only=True: nothing is unpickled). POSIX has no atomic swap of two folders,
-# but it has an atomic rename of a file: a save writes a new payload, flushes it, then renames a new manifest over
-# the old one (the commit point) and deletes the old payload, all under an flock on .tsrnn-lock that serialises
-# saves to one path (the kernel releases it when a process dies). A kill therefore leaves the old or the new
-# manifest, each naming a complete payload; leftovers (payloads no manifest names, .tsrnn-tmp-* files) are
-# ignored by readers and deleted by the next save. Readers take no lock: they keep their files open, and look at
-# the manifest again if a concurrent save deleted the payload they had just looked up.
-FORMAT_VERSION = 2
+# Format 3. A model folder holds manifest.json (format marker, the current payload, size and SHA-256 of each of
+# its files: config included, so no edit goes unnoticed) and one immutable payload-<hex>/ folder with config.json,
+# arrays.npz (numpy arrays, read with allow_pickle=False) and, for a neural model, weights.pt (its state dict,
+# read with torch's weights_only=True): nothing is unpickled, and saving or loading a classical model never
+# imports torch. Format 2 (the same, with every array in one tensors.pt) is still read. POSIX has no atomic swap
+# of two folders, but it has an atomic rename of a file: a save writes a new payload, flushes it, then renames a
+# new manifest over the old one (the commit point) and deletes the old payload, all under an flock on
+# .tsrnn-lock that serialises saves to one path (the kernel releases it when a process dies). A kill therefore
+# leaves the old or the new manifest, each naming a complete payload; leftovers (payloads no manifest names,
+# .tsrnn-tmp-* files) are ignored by readers and deleted by the next save. Readers take no lock: they keep
+# their files open, and look at the manifest again if a concurrent save deleted the payload they had just
+# looked up.
+FORMAT_VERSION = 3
+_READABLE_VERSIONS = (2, 3)
 _MARK = "tsrnn-model"  # the "format" entry of manifest.json: what makes a folder a tsrnn model folder
 _MANIFEST = "manifest.json"
 _CONFIG = "config.json"
-_TENSORS = "tensors.pt"
+_ARRAYS = "arrays.npz"
+_WEIGHTS = "weights.pt"
+_TENSORS = "tensors.pt"  # format 2 (and 1): every array in one torch file
+_PAYLOAD_FILES = {_CONFIG, _ARRAYS, _WEIGHTS, _TENSORS}
 _LOCK = ".tsrnn-lock"
 _PAYLOAD = re.compile(r"payload-[0-9a-f]{32}")
 _TEMP = re.compile(r"\.tsrnn-tmp-[0-9a-f]{32}(\.json)?")
@@ -48,24 +54,7 @@ _CHUNK = 1 << 20  # bytes hashed at a time
 _READ_ATTEMPTS = 5  # a concurrent save may delete the payload a reader has just looked up: look again
 _TIME_UNITS = ("s", "ms", "us", "ns")
 _DATA_KEYS = ("id_col", "time_col", "target_col", "freq", "fill_missing")
-# Restoring an ARIMA runs one Kalman filter per series, whose cost grows as states**3 * observations. A fitted
-# model of this size would have taken far longer to fit; a folder asking for more is refused as implausible.
-_MAX_FILTER_COST = 4e9
-
-# Classical forecasters save_forecaster stores: class name -> module in tsrnn.forecasters. Only these classes
-# are ever instantiated by load_forecaster. The naive family is refitted (it only keeps the data); ARIMA and
-# ETS are restored from their fitted parameters.
-# Forecasters saved with their network weights (RNNForecaster and its subclasses): class name -> module.
-_NEURAL = {"RNNForecaster": "rnn", "LinearForecaster": "linear"}
-_CLASSICAL = {
-    "NaiveForecaster": "naive",
-    "SeasonalNaiveForecaster": "naive",
-    "DriftForecaster": "naive",
-    "MeanForecaster": "naive",
-    "ARIMAForecaster": "arima",
-    "ETSForecaster": "ets",
-}
-_RESTORED = ("ARIMAForecaster", "ETSForecaster")
+STATE_DICT = "state_dict"  # the key under which read_model_folder returns a neural model's weights
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -121,7 +110,7 @@ def _is_leftover(folder: Path, name: str) -> bool:
     if _PAYLOAD.fullmatch(name):
         entry = folder / name
         with contextlib.suppress(OSError):
-            return entry.is_dir() and not entry.is_symlink() and set(os.listdir(entry)) <= {_CONFIG, _TENSORS}
+            return entry.is_dir() and not entry.is_symlink() and set(os.listdir(entry)) <= _PAYLOAD_FILES
     return False
 
 
@@ -207,25 +196,37 @@ def _collect_garbage(folder: Path, keep: str) -> None:
         (folder / _CONFIG).unlink(missing_ok=True)
 
 
-def write_model_folder(path: str | os.PathLike, config: dict, tensors: dict, *, overwrite: bool = False) -> Path:
-    """Write a model folder (``config`` as JSON, ``tensors`` with ``torch.save``) so that a kill never loses it.
+def _write_arrays(fh, arrays: dict) -> None:
+    import numpy as np
+
+    plain = {}
+    for key, value in arrays.items():
+        array = np.asarray(value)
+        if array.dtype.hasobject:  # savez would pickle it, and the reader refuses pickles
+            raise ValueError(f"the array {key!r} holds Python objects; a model folder keeps numbers only")
+        plain[key] = array
+    np.savez(fh, **plain)
+
+
+def write_model_folder(path: str | os.PathLike, config: dict, arrays: dict, *, weights: dict | None = None,
+                       overwrite: bool = False) -> Path:
+    """Write a model folder (``config`` as JSON, ``arrays`` as ``.npz``, ``weights``, a torch state dict, with
+    ``torch.save``) so that a kill never loses it.
 
     ``path`` may be new, an empty folder, or (with ``overwrite=True``) a tsrnn model folder, which is then
     replaced: either the old or the new model loads whatever happens. Anything else raises
     `OutputExistsError` before anything is written (see `check_save_target`). Concurrent saves to one
-    path run one after the other; the last one wins.
+    path run one after the other; the last one wins. Without ``weights`` torch is never imported.
 
     Example
     -------
-    >>> import tempfile, pathlib, torch
+    >>> import tempfile, pathlib, numpy as np
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "m"
-    >>> _ = write_model_folder(p, {"kind": "demo"}, {"w": torch.ones(2)})
-    >>> _ = write_model_folder(p, {"kind": "newer"}, {"w": torch.zeros(2)}, overwrite=True)
+    >>> _ = write_model_folder(p, {"kind": "demo"}, {"w": np.ones(2)})
+    >>> _ = write_model_folder(p, {"kind": "newer"}, {"w": np.zeros(2)}, overwrite=True)
     >>> read_model_folder(p)[0]["kind"]
     'newer'
     """
-    import torch
-
     from .. import __version__
 
     path = Path(path)
@@ -242,8 +243,12 @@ def write_model_folder(path: str | os.PathLike, config: dict, tensors: dict, *, 
         payload = path / name
         payload.mkdir(mode=0o777)
         try:
-            files = {_TENSORS: _write_synced(payload / _TENSORS, lambda fh: torch.save(tensors, fh)),
-                     _CONFIG: _write_synced(payload / _CONFIG, lambda fh: fh.write(config_bytes))}
+            files = {_ARRAYS: _write_synced(payload / _ARRAYS, lambda fh: _write_arrays(fh, arrays))}
+            if weights is not None:
+                import torch
+
+                files[_WEIGHTS] = _write_synced(payload / _WEIGHTS, lambda fh: torch.save(dict(weights), fh))
+            files[_CONFIG] = _write_synced(payload / _CONFIG, lambda fh: fh.write(config_bytes))
             fsync_dir(payload)
             manifest = {"format": _MARK, "format_version": FORMAT_VERSION, "payload": name, "files": files,
                         "class": config.get("class"), "tsrnn_version": full["tsrnn_version"]}
@@ -282,18 +287,20 @@ def _read_manifest(path: Path) -> dict:
         raise IncompatibleModelError(f"{path / _MANIFEST} is not a tsrnn manifest (unreadable, not JSON, or "
                                      f"without format {_MARK!r})")
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise IncompatibleModelError(f"{path} has model format version {version!r}; this tsrnn reads version "
-                                     f"{FORMAT_VERSION}. Refit the model with this version")
+    if version not in _READABLE_VERSIONS:
+        raise IncompatibleModelError(f"{path} has model format version {version!r}; this tsrnn reads versions "
+                                     f"{list(_READABLE_VERSIONS)}. Refit the model with this version")
+    expected = [{_CONFIG, _TENSORS}] if version == 2 else [{_CONFIG, _ARRAYS}, {_CONFIG, _ARRAYS, _WEIGHTS}]
     payload, files = manifest.get("payload"), manifest.get("files")
     ok = (isinstance(payload, str) and _PAYLOAD.fullmatch(payload) is not None and isinstance(files, dict)
-          and set(files) == {_CONFIG, _TENSORS}
+          and set(files) in expected
           and all(isinstance(e, dict) and isinstance(e.get("size"), int) and not isinstance(e.get("size"), bool)
                   and e["size"] >= 0 and isinstance(e.get("sha256"), str)
                   and re.fullmatch(r"[0-9a-f]{64}", e["sha256"]) for e in files.values()))
     if not ok:
+        wanted = " or ".join(" + ".join(sorted(names)) for names in expected)
         raise IncompatibleModelError(f"{path / _MANIFEST} is malformed: it needs a payload-<hex> folder name and "
-                                     f"the size and sha256 of {_CONFIG} and {_TENSORS}")
+                                     f"the size and sha256 of {wanted}")
     return manifest
 
 
@@ -325,36 +332,79 @@ def _open_verified(path: Path, manifest: dict, name: str):
         raise
 
 
-def _read(path, expect_class=None, with_tensors: bool = True):
+def _read_arrays(fh, path: Path) -> dict:
+    """The arrays of ``arrays.npz``, read without unpickling anything."""
+    import zipfile
+
+    import numpy as np
+
+    try:
+        with np.load(fh, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        # ValueError also says an array was pickled (allow_pickle=False): nothing from the file ran.
+        raise IncompatibleModelError(f"{path}: {_ARRAYS} cannot be read as plain arrays ({type(err).__name__}: "
+                                     f"{err}); it was not written by tsrnn's save. Refit and save the model again") \
+            from None
+
+
+def _read_torch(fh, path: Path, name: str):
     import torch
 
+    try:
+        return torch.load(fh, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - pickle, zip and torch errors all mean a file we must not trust
+        # torch's own message suggests weights_only=False, which would run whatever the file holds.
+        raise IncompatibleModelError(f"{path}: {name} cannot be read as plain tensors ({type(err).__name__}); it "
+                                     "was not written by tsrnn's save. Refit and save the model again") from None
+
+
+def _from_format2(tensors, path: Path) -> dict:
+    """The content of a format-2 ``tensors.pt`` as format 3 holds it: numpy arrays, the weights apart, the
+    per-series parameters of classical models under ``fit_params_<i>``."""
+    import torch
+
+    if not isinstance(tensors, dict):
+        raise IncompatibleModelError(f"{path}: {_TENSORS} does not hold a dictionary of tensors")
+    out = {}
+    for key, value in tensors.items():
+        if key == STATE_DICT:
+            out[key] = value
+        elif key == "fit_params" and isinstance(value, list):
+            for i, theta in enumerate(value):
+                out[f"fit_params_{i}"] = theta.numpy() if isinstance(theta, torch.Tensor) else theta
+        else:
+            out[key] = value.numpy() if isinstance(value, torch.Tensor) else value
+    return out
+
+
+def _read(path, expect_class=None, with_tensors: bool = True):
     path = Path(path)
     for attempt in range(_READ_ATTEMPTS):
         manifest = _read_manifest(path)
+        version = manifest["format_version"]
         try:
             with _open_verified(path, manifest, _CONFIG) as fh:
                 try:
                     config = json.loads(fh.read().decode("utf-8"))
                 except (UnicodeDecodeError, ValueError) as err:
                     raise IncompatibleModelError(f"{path}: {_CONFIG} is not valid JSON ({err})") from None
-            if not isinstance(config, dict) or config.get("format_version") != FORMAT_VERSION:
-                raise IncompatibleModelError(f"{path}: {_CONFIG} is not a format-{FORMAT_VERSION} model config")
+            if not isinstance(config, dict) or config.get("format_version") != version:
+                raise IncompatibleModelError(f"{path}: {_CONFIG} is not a format-{version} model config")
             if expect_class is not None and config.get("class") not in expect_class:
                 raise IncompatibleModelError(f"{path} holds a {config.get('class')!r}, which tsrnn cannot load "
                                              f"here; it loads {sorted(expect_class)}")
             if not with_tensors:
                 return config, None
-            with _open_verified(path, manifest, _TENSORS) as fh:
-                try:
-                    tensors = torch.load(fh, map_location="cpu", weights_only=True)
-                except Exception as err:  # noqa: BLE001 - pickle, zip and torch errors all mean a file we must not trust
-                    # torch's own message suggests weights_only=False, which would run whatever the file holds.
-                    raise IncompatibleModelError(f"{path}: {_TENSORS} cannot be read as plain tensors "
-                                                 f"({type(err).__name__}); it was not written by tsrnn's save. Refit "
-                                                 "and save the model again") from None
-            if not isinstance(tensors, dict):
-                raise IncompatibleModelError(f"{path}: {_TENSORS} does not hold a dictionary of tensors")
-            return config, tensors
+            if version == 2:
+                with _open_verified(path, manifest, _TENSORS) as fh:
+                    return config, _from_format2(_read_torch(fh, path, _TENSORS), path)
+            with _open_verified(path, manifest, _ARRAYS) as fh:
+                contents = _read_arrays(fh, path)
+            if _WEIGHTS in manifest["files"]:
+                with _open_verified(path, manifest, _WEIGHTS) as fh:
+                    contents[STATE_DICT] = _read_torch(fh, path, _WEIGHTS)
+            return config, contents
         except FileNotFoundError as err:
             again = _small_json(path / _MANIFEST)
             if attempt + 1 < _READ_ATTEMPTS and isinstance(again, dict) and again.get("payload") != manifest["payload"]:
@@ -366,12 +416,12 @@ def _read(path, expect_class=None, with_tensors: bool = True):
 def read_model_config(path: str | os.PathLike) -> dict:
     """Read the ``config.json`` of a model folder (class, parameters...), checked against the manifest.
 
-    Cheap: the tensors are neither read nor checked (`read_model_folder` does that).
+    Cheap: the arrays are neither read nor checked (`read_model_folder` does that).
 
     Example
     -------
-    >>> import tempfile, pathlib, torch
-    >>> p = write_model_folder(pathlib.Path(tempfile.mkdtemp()) / "m", {"class": "Demo"}, {"w": torch.ones(1)})
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = write_model_folder(pathlib.Path(tempfile.mkdtemp()) / "m", {"class": "Demo"}, {"w": np.ones(1)})
     >>> read_model_config(p)["class"]
     'Demo'
     """
@@ -379,24 +429,26 @@ def read_model_config(path: str | os.PathLike) -> dict:
 
 
 def read_model_folder(path: str | os.PathLike, expect_class: tuple[str, ...] | None = None) -> tuple[dict, dict]:
-    """Read ``(config, tensors)`` from a model folder, checking the format version and every checksum.
+    """Read ``(config, arrays)`` from a model folder, checking the format version and every checksum.
 
-    ``expect_class`` refuses, before the tensors are read, a folder whose config names another class.
-    Raises `IncompatibleModelError` for anything that is not an intact tsrnn model folder.
+    ``arrays`` maps names to numpy arrays; a neural model's weights are under ``"state_dict"`` (torch tensors,
+    read ``weights_only``). ``expect_class`` refuses, before the arrays are read, a folder whose config names
+    another class. Format-2 folders (one ``tensors.pt``) are read into the same shape. Raises
+    `IncompatibleModelError` for anything that is not an intact tsrnn model folder.
 
     Example
     -------
-    >>> import tempfile, pathlib, torch
-    >>> p = write_model_folder(pathlib.Path(tempfile.mkdtemp()) / "m", {"kind": "demo"}, {"w": torch.zeros(1)})
-    >>> config, tensors = read_model_folder(p)
-    >>> config["format_version"] == FORMAT_VERSION, tensors["w"].tolist()
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = write_model_folder(pathlib.Path(tempfile.mkdtemp()) / "m", {"kind": "demo"}, {"w": np.zeros(1)})
+    >>> config, arrays = read_model_folder(p)
+    >>> config["format_version"] == FORMAT_VERSION, arrays["w"].tolist()
     (True, [0.0])
     """
     return _read(path, expect_class=expect_class)
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Content: JSON values, panels and tensors, written and validated
+# Content: JSON values, panels and arrays, written and validated
 # ----------------------------------------------------------------------------------------------------------
 
 
@@ -452,13 +504,12 @@ def _decode_starts(ints, unit: str, tz: str | None):
 
 
 def _encode_panel(panel) -> tuple[dict, dict]:
-    """``(config entries, tensors)`` describing a Panel exactly: ids, frequency, time unit and zone, values.
+    """``(config entries, arrays)`` describing a Panel exactly: ids, frequency, time unit and zone, values.
 
     The first timestamps are kept in the panel's own unit (so dates before 1677 save) and, for tz-aware data,
     as UTC instants plus the zone name. Raises ValueError, naming the problem, when they cannot be kept exactly.
     """
     import numpy as np
-    import torch
     from pandas.tseries.frequencies import to_offset
 
     starts = panel.starts
@@ -478,13 +529,14 @@ def _encode_panel(panel) -> tuple[dict, dict]:
                          "fully); pass a plain frequency such as freq='B' or 'W-SUN'")
     config = {"ids": _encode_ids(panel.ids), "freq": freq, "time_unit": unit, "time_zone": tz,
               "covariate_names": [str(c) for c in panel.covariate_names]}
-    tensors = {"panel_values": torch.as_tensor(panel.values), "panel_offsets": torch.as_tensor(panel.offsets),
-               "panel_covariates": torch.as_tensor(panel.covariates), "panel_starts": torch.as_tensor(ints)}
+    arrays = {"panel_values": np.asarray(panel.values, dtype=np.float32),
+              "panel_offsets": np.asarray(panel.offsets, dtype=np.int64),
+              "panel_covariates": np.asarray(panel.covariates, dtype=np.float32), "panel_starts": ints}
     missing = getattr(panel, "missing", None)
     if missing is not None:  # which values fill_missing filled in: slices fill them again from their own data
-        tensors["panel_missing"] = torch.as_tensor(np.asarray(missing, dtype=bool))
+        arrays["panel_missing"] = np.asarray(missing, dtype=bool)
         config["fill_missing_policy"] = panel.fill_missing
-    return config, tensors
+    return config, arrays
 
 
 def check_savable(panel) -> None:
@@ -517,26 +569,24 @@ def _entry(mapping, key: str, types, what: str):
     return value
 
 
-def _tensor(tensors: dict, key: str, dtype, ndim: int, *, finite: bool = False):
-    """``tensors[key]`` as a numpy array, checked for dtype, number of dimensions and (optionally) finiteness."""
+def _array(arrays: dict, key: str, dtype, ndim: int, *, finite: bool = False):
+    """``arrays[key]``, checked to be a numpy array of this dtype and number of dimensions (and finite)."""
     import numpy as np
-    import torch
 
-    _need(key in tensors, f"{_TENSORS} has no {key!r}")
-    value = tensors[key]
-    _need(isinstance(value, torch.Tensor) and value.dtype == dtype and value.dim() == ndim,
-          f"{_TENSORS}[{key!r}] must be a {ndim}-d {dtype} tensor, got "
+    _need(key in arrays, f"{_ARRAYS} has no {key!r}")
+    value = arrays[key]
+    dtype = np.dtype(dtype)
+    _need(isinstance(value, np.ndarray) and value.dtype == dtype and value.ndim == ndim,
+          f"{_ARRAYS}[{key!r}] must be a {ndim}-d {dtype} array, got "
           f"{getattr(value, 'dtype', type(value).__name__)} of shape {tuple(getattr(value, 'shape', ()))}")
-    array = value.numpy()
     if finite:
-        _need(bool(np.isfinite(array).all()), f"{_TENSORS}[{key!r}] holds NaN or infinite values")
-    return array
+        _need(bool(np.isfinite(value).all()), f"{_ARRAYS}[{key!r}] holds NaN or infinite values")
+    return value
 
 
-def _decode_panel(config: dict, tensors: dict):
+def _decode_panel(config: dict, arrays: dict):
     """The Panel `_encode_panel` described, validated (shapes, finite values, unique ids, valid times)."""
     import numpy as np
-    import torch
     from pandas.tseries.frequencies import to_offset
 
     from ..data import Panel
@@ -554,30 +604,30 @@ def _decode_panel(config: dict, tensors: dict):
     except ValueError:
         raise IncompatibleModelError(f"{_CONFIG}: {config['freq']!r} is not a frequency") from None
     n = len(ids_list)
-    values = _tensor(tensors, "panel_values", torch.float32, 1, finite=True)
-    offsets = _tensor(tensors, "panel_offsets", torch.int64, 1)
-    covariates = _tensor(tensors, "panel_covariates", torch.float32, 2, finite=True)
-    starts_int = _tensor(tensors, "panel_starts", torch.int64, 1)
+    values = _array(arrays, "panel_values", np.float32, 1, finite=True)
+    offsets = _array(arrays, "panel_offsets", np.int64, 1)
+    covariates = _array(arrays, "panel_covariates", np.float32, 2, finite=True)
+    starts_int = _array(arrays, "panel_starts", np.int64, 1)
     _need(len(offsets) == n + 1 and offsets[0] == 0 and offsets[-1] == len(values)
           and bool(np.all(np.diff(offsets) >= 1)),
-          f"{_TENSORS}: panel_offsets must rise from 0 to the number of values, one step per series")
+          f"{_ARRAYS}: panel_offsets must rise from 0 to the number of values, one step per series")
     _need(covariates.shape == (len(values), len(names)),
-          f"{_TENSORS}: panel_covariates has shape {covariates.shape}, expected {(len(values), len(names))}")
-    _need(len(starts_int) == n, f"{_TENSORS}: panel_starts has {len(starts_int)} entries for {n} series")
+          f"{_ARRAYS}: panel_covariates has shape {covariates.shape}, expected {(len(values), len(names))}")
+    _need(len(starts_int) == n, f"{_ARRAYS}: panel_starts has {len(starts_int)} entries for {n} series")
     try:
         starts = _decode_starts(starts_int, unit, tz)
     except Exception as err:  # noqa: BLE001 - out-of-range times, unknown zone names
         raise IncompatibleModelError(f"{_CONFIG}: the first timestamps cannot be rebuilt ({err})") from None
-    _need(not starts.isna().any(), f"{_TENSORS}: panel_starts holds a missing timestamp")
+    _need(not starts.isna().any(), f"{_ARRAYS}: panel_starts holds a missing timestamp")
     ids = np.empty(n, dtype=object)
     ids[:] = ids_list
     filled = {}
-    if "panel_missing" in tensors:
+    if "panel_missing" in arrays:
         from ..data import FILL_POLICIES
 
-        missing = _tensor(tensors, "panel_missing", torch.bool, 2)
+        missing = _array(arrays, "panel_missing", bool, 2)
         _need(missing.shape == (len(values), 1 + len(names)),
-              f"{_TENSORS}: panel_missing has shape {missing.shape}, expected {(len(values), 1 + len(names))}")
+              f"{_ARRAYS}: panel_missing has shape {missing.shape}, expected {(len(values), 1 + len(names))}")
         policy = config.get("fill_missing_policy")
         _need(policy in FILL_POLICIES, f"{_CONFIG}: fill_missing_policy must be one of {FILL_POLICIES}, got {policy!r}")
         filled = {"missing": missing, "fill_missing": policy}
@@ -613,12 +663,13 @@ def _instantiate(cls, config: dict):
 
 
 def save_forecaster(est, path: str | os.PathLike, *, horizon: int | None = None, overwrite: bool = False) -> Path:
-    """Save any fitted tsrnn forecaster to a model folder; returns the path.
+    """Save any fitted tsrnn forecaster to a model folder; returns the path (``est.save(path)`` does the same).
 
-    An `RNNForecaster` is saved with its own ``save`` (weights). ARIMA and ETS are saved with their fitted
-    models' parameters (restored on load by one filtering pass per series: no search, no optimisation,
-    and no statsmodels object is pickled); the naive family with its parameters and training data.
-    ``horizon``, if given, is recorded as the horizon the model was fitted for
+    Every registered forecaster (`tsrnn.registry`) saves its parameters, its training data and what it
+    learnt: a neural model its weights; ARIMA and ETS their fitted models' parameters (restored on load by
+    one filtering pass per series: no search, no optimisation, no statsmodels object pickled); the naive
+    family nothing more (it is refitted on load, which is instant). Saving a classical model never imports
+    torch. ``horizon``, if given, is recorded as the horizon the model was fitted for
     (`read_model_config(path)["horizon"]`), so tools can forecast without asking again.
 
     ``overwrite``: an existing tsrnn model folder at ``path`` is replaced only when True; a file or any other
@@ -637,47 +688,45 @@ def save_forecaster(est, path: str | os.PathLike, *, horizon: int | None = None,
     >>> load_forecaster(path).predict(3)["y_pred"].tolist()
     [3.0, 4.0, 3.0]
     """
-    import numpy as np
-    import torch
     from sklearn.utils.validation import check_is_fitted
 
-    from .rnn import RNNForecaster
+    from .. import registry
 
-    if isinstance(est, RNNForecaster):  # its horizon is a parameter, already in the config
-        if _NEURAL.get(type(est).__name__) is None or type(est).__module__ != f"{__package__}.{_NEURAL[type(est).__name__]}":
-            raise ValueError(f"save_forecaster saves {sorted(_NEURAL)} and {sorted(_CLASSICAL)}, not "
-                             f"{type(est).__name__}")
-        if horizon is not None and horizon != est.horizon:
-            raise ValueError(f"horizon={horizon} differs from the RNNForecaster's horizon={est.horizon}")
-        return est.save(path, overwrite=overwrite)
     name = type(est).__name__
-    if _CLASSICAL.get(name) is None or type(est).__module__ != f"{__package__}.{_CLASSICAL[name]}":
-        raise ValueError(f"save_forecaster saves RNNForecaster and {sorted(_CLASSICAL)}, not {name}")
+    registered = sorted(e.class_name for e in registry.FORECASTERS)
+    try:
+        known = registry.load_class(name) is type(est)
+    except KeyError:
+        known = False
+    if not known:
+        raise ValueError(f"save_forecaster saves the forecasters of tsrnn's registry {registered}, not {name} "
+                         f"({type(est).__module__}); register it in tsrnn.registry to make it loadable")
     check_save_target(path, overwrite)  # before any work
     check_is_fitted(est)
-    panel_config, tensors = _encode_panel(est.panel_)
+    own = est.default_horizon  # a model trained for a horizon records it as a parameter
+    if horizon is not None and own is not None and horizon != own:
+        raise ValueError(f"horizon={horizon} differs from the {name}'s horizon={own}")
+    panel_config, arrays = _encode_panel(est.panel_)
+    extra, state, weights = est._saved_state()
     config = {
         "class": name,
         "params": _plain(est.get_params(), f"the parameters of {name}"),
-        "refit_on_load": name not in _RESTORED,
         "horizon": None if horizon is None else _plain(horizon, "horizon"),
         "data_kwargs": _plain(est.data_kwargs_, "the data arguments of fit"),
         **panel_config,
+        **extra,
     }
-    if name in _RESTORED:
-        records, params = zip(*(_save_fit(name, fit) for fit in est.models_), strict=True)
-        config["fits"] = list(records)
-        tensors["fit_params"] = [torch.as_tensor(np.asarray(p, dtype=np.float64)) for p in params]
-    return write_model_folder(path, config, tensors, overwrite=overwrite)
+    arrays.update(state)
+    return write_model_folder(path, config, arrays, weights=weights, overwrite=overwrite)
 
 
 def load_forecaster(path: str | os.PathLike):
-    """Load a forecaster saved with `save_forecaster` (or `RNNForecaster.save`), ready to ``predict``.
+    """Load a forecaster saved with `save_forecaster` or ``model.save`` (``tsrnn.load``), ready to ``predict``.
 
-    Recurrent networks get their saved weights back; ARIMA and ETS their fitted parameters (one filtering
-    pass per series, no refit); the naive family is refitted from its stored data. The forecasts equal
-    those of the saved model. Raises `IncompatibleModelError` (a ValueError) for a folder that is not an
-    intact, valid tsrnn model, before building anything from it.
+    Only the classes of tsrnn's registry are ever built. Neural models get their saved weights back; ARIMA
+    and ETS their fitted parameters (one filtering pass per series, no refit); the naive family is refitted
+    from its stored data. The forecasts equal those of the saved model. Raises `IncompatibleModelError` (a
+    ValueError) for a folder that is not an intact, valid tsrnn model, before building anything from it.
 
     Example
     -------
@@ -690,70 +739,27 @@ def load_forecaster(path: str | os.PathLike):
     0         x 2024-01-04     4.0
     1         x 2024-01-05     4.0
     """
-    config, tensors = read_model_folder(path, expect_class=(*_NEURAL, *_CLASSICAL))
-    name = config["class"]
-    if name in _NEURAL:
-        cls = getattr(importlib.import_module(f".{_NEURAL[name]}", __package__), name)
-        return cls._from_saved(config, tensors, path)
-    cls = getattr(importlib.import_module(f".{_CLASSICAL[name]}", __package__), name)
+    from .. import registry
+
+    config, arrays = read_model_folder(path, expect_class=tuple(e.class_name for e in registry.FORECASTERS))
+    return restore(registry.load_class(config["class"]), config, arrays, path)
+
+
+def restore(cls, config: dict, arrays: dict, path):
+    """The fitted ``cls`` a folder's ``(config, arrays)`` describe (read by `read_model_folder`); anything
+    malformed is an `IncompatibleModelError` naming ``path``."""
+    name = cls.__name__
     try:
-        return _restore_classical(cls, config, tensors)
+        panel = _decode_panel(config, arrays)
+        data_kwargs = _data_kwargs(config)
+        model = _instantiate(cls, config)
+        model._restore_state(config, arrays, panel, data_kwargs)
+        return model
     except IncompatibleModelError as err:
         raise IncompatibleModelError(f"{path} does not describe a valid {name}: {err}") from None
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError, RuntimeError) as err:
-        raise IncompatibleModelError(f"{path} does not describe a valid {name}: {type(err).__name__}: {err}") from None
-
-
-def _restore_classical(cls, config: dict, tensors: dict):
-    import numpy as np
-    import pandas as pd
-    import torch
-
-    panel = _decode_panel(config, tensors)
-    data_kwargs = _data_kwargs(config)
-    model = _instantiate(cls, config)
-    if cls.__name__ not in _RESTORED:
-        return model.fit(panel, **data_kwargs)  # the naive family only keeps the data: nothing to search
-    spec = model._make_spec(panel)  # the parameters, validated as fit validates them
-    names = model._exog_names(panel)
-    records = _entry(config, "fits", list, _CONFIG)
-    params = tensors.get("fit_params")
-    _need(len(records) == panel.n_series and isinstance(params, list) and len(params) == panel.n_series,
-          f"there must be one fitted model per series ({panel.n_series})")
-    fits = []
-    for i, (record, theta) in enumerate(zip(records, params, strict=True)):
-        _need(isinstance(theta, torch.Tensor) and theta.dtype == torch.float64
-              and theta.dim() == 1 and bool(np.isfinite(theta.numpy()).all()),
-              f"the parameters of series {panel.ids[i]!r} must be a finite 1-d float64 tensor")
-        y, X = model._series_inputs(panel, i, names)
-        fits.append(_restore_fit(cls.__name__, record, theta.numpy(), y, X, spec.m, f"series {panel.ids[i]!r}"))
-    # The fitted attributes _PerSeriesForecaster._fit and BaseForecaster.fit set.
-    model.spec_ = spec
-    model.season_length_ = spec.m
-    model.exog_names_ = names
-    model.models_ = fits
-    rows = [{"unique_id": uid, **{c: fit.info.get(c) for c in model._table_columns}}
-            for uid, fit in zip(panel.ids, fits, strict=True)]
-    table = pd.DataFrame(rows, columns=["unique_id", *model._table_columns])
-    setattr(model, model._table_attr, table.rename(columns={"ic": spec.criterion}))
-    model.fit_report_ = pd.DataFrame({"unique_id": panel.ids, "status": [f.status for f in fits],
-                                      "n_warnings": [f.n_warnings for f in fits],
-                                      "message": [f.message for f in fits]})
-    model.panel_ = panel
-    model.freq_ = panel.freq
-    model.data_kwargs_ = data_kwargs
-    return model
-
-
-def _save_fit(name: str, fit) -> tuple[dict, list]:
-    """One series' fitted model as a JSON record and its parameter vector (empty for mean/naive fallbacks)."""
-    record = {"kind": fit.kind, "status": fit.status, "message": str(fit.message), "n_warnings": int(fit.n_warnings),
-              "info": _plain(fit.info, "the fitted-model table")}
-    if fit.kind != "model":
-        return record, []
-    if name == "ETSForecaster":
-        record["initialization"] = fit.result.model.initialization_method
-    return record, list(map(float, fit.result.params))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError, OverflowError) as err:
+        raise IncompatibleModelError(f"{path} does not describe a valid {name}: {type(err).__name__}: {err}") \
+            from None
 
 
 def _ints(value, size: int, what: str) -> tuple[int, ...]:
@@ -761,79 +767,3 @@ def _ints(value, size: int, what: str) -> tuple[int, ...]:
           and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10**6 for v in value),
           f"{what} must be {size} non-negative integers, got {value!r}")
     return tuple(value)
-
-
-def _restore_fit(name: str, record, theta, y, X, m_spec: int, where: str):
-    """The `_SeriesFit` a record describes, its statsmodels results rebuilt by filtering with fixed parameters."""
-    from .arima import _SeriesFit
-
-    _need(isinstance(record, dict), f"{where}: its fitted model is not a record")
-    kind = _entry(record, "kind", str, where)
-    status = _entry(record, "status", str, where)
-    _need(kind in ("model", "mean", "naive") and status in ("ok", "reduced", "fallback"),
-          f"{where}: unknown model kind {kind!r} or status {status!r}")
-    info = dict(_entry(record, "info", dict, where))
-    fit = _SeriesFit(kind, None, info, status, _entry(record, "message", str, where),
-                     _entry(record, "n_warnings", int, where))
-    if kind != "model":
-        _need(len(theta) == 0, f"{where}: a {kind} model has no parameters")
-        return fit
-    n = len(y)
-    try:
-        if name == "ARIMAForecaster":
-            fit.result = _arima_result(info, theta, y, X, n, m_spec, where)
-        else:
-            fit.result = _ets_result(record, info, theta, y, n, m_spec, where)
-    except IncompatibleModelError:
-        raise
-    except Exception as err:  # noqa: BLE001 - statsmodels raises many types (LinAlgError, ValueError...)
-        raise IncompatibleModelError(f"{where}: its model cannot be rebuilt ({type(err).__name__}: {err})") from None
-    return fit
-
-
-def _arima_result(info: dict, theta, y, X, n: int, m_spec: int, where: str):
-    import numpy as np
-    from statsmodels.tsa.arima.model import ARIMA
-
-    from .arima import _trend_for
-
-    order = _ints(info.get("order"), 3, f"{where}: order")
-    seasonal = _ints(info.get("seasonal_order"), 4, f"{where}: seasonal_order")
-    constant = info.get("constant")
-    _need(isinstance(constant, bool), f"{where}: constant must be true or false")
-    p, d, q = order
-    P, D, Q, m = seasonal
-    _need(seasonal == (0, 0, 0, 0) or m == m_spec > 1,
-          f"{where}: seasonal_order {list(seasonal)} does not match the season length {m_spec}")
-    states = max(p + P * m, q + Q * m + 1) + d + D * m
-    _need(states < n and states ** 3 * n <= _MAX_FILTER_COST,
-          f"{where}: ARIMA{order}{seasonal} has {states} states for {n} observations, more than a model fitted to "
-          "them can have")
-    info["order"], info["seasonal_order"] = order, seasonal  # tuples, as fit records them
-    model = ARIMA(y, exog=X, order=order, seasonal_order=seasonal, trend=_trend_for(d, D, constant),
-                  concentrate_scale=True)
-    _need(len(theta) == model.k_params, f"{where}: {len(theta)} parameters for a model that has {model.k_params}")
-    result = model.filter(theta, cov_type="none")
-    _need(bool(np.isfinite(result.llf)), f"{where}: the likelihood of its model is not finite")
-    return result
-
-
-def _ets_result(record: dict, info: dict, theta, y, n: int, m_spec: int, where: str):
-    import numpy as np
-
-    from .ets import _COMPONENTS, _ets_model
-
-    error, trend, seasonal = info.get("error"), info.get("trend"), info.get("seasonal")
-    damped, m = info.get("damped_trend"), info.get("season_length")
-    init = record.get("initialization")
-    _need(error in ("add", "mul") and trend in _COMPONENTS and seasonal in _COMPONENTS and isinstance(damped, bool)
-          and init in ("estimated", "heuristic"), f"{where}: not an ETS model ({info!r})")
-    _need(isinstance(m, int) and not isinstance(m, bool)
-          and (m == 1 if seasonal == "none" else (m == m_spec and 2 <= m and 2 * m <= n)),
-          f"{where}: season_length {m!r} does not fit the model or the season length {m_spec}")
-    model = _ets_model(y, (error, trend, damped, seasonal), m, init)
-    _need(len(theta) == len(model.param_names),
-          f"{where}: {len(theta)} parameters for a model that has {len(model.param_names)}")
-    result = model.smooth(theta)
-    _need(bool(np.isfinite(result.llf)), f"{where}: the likelihood of its model is not finite")
-    return result

@@ -7,6 +7,7 @@ measures exactly what the recurrence adds.
 
 from __future__ import annotations
 
+from ..nn.choices import LINEAR_CELL
 from .rnn import RNNForecaster
 
 __all__ = ["LinearForecaster"]
@@ -35,7 +36,7 @@ class LinearForecaster(RNNForecaster):
     ((3, 3), 39)
     """
 
-    _cells = ("linear",)
+    _cells = (LINEAR_CELL,)
 
     def __init__(
         self,
@@ -59,6 +60,7 @@ class LinearForecaster(RNNForecaster):
         accelerator: str = "auto",
         devices: int | str = "auto",
         precision: str | int = "32-true",
+        num_threads: int | None = None,
         progress: bool = True,
         trainer_kwargs: dict | None = None,
     ):
@@ -82,11 +84,17 @@ class LinearForecaster(RNNForecaster):
         self.accelerator = accelerator
         self.devices = devices
         self.precision = precision
+        self.num_threads = num_threads
         self.progress = progress
         self.trainer_kwargs = trainer_kwargs
 
+    @classmethod
+    def get_test_params(cls) -> list[dict]:
+        tiny = dict(window=6, horizon=3, max_steps=3, batch_size=16, progress=False, accelerator="cpu")
+        return [tiny, {**tiny, "future_covariates": ["promo"], "loss": "quantile"}]
+
     # The architecture is fixed: read-only, so they are neither parameters nor settable.
-    cell = property(lambda self: "linear")
+    cell = property(lambda self: LINEAR_CELL)
     hidden_size = property(lambda self: 1)
     num_layers = property(lambda self: 1)
     dropout = property(lambda self: 0.0)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import Panel, season_length_for
+from .._schema import POINT
+from ..data import Panel
+from ..frequency import season_length_for
 from .base import BaseForecaster, check_positive_int, normal_interval
+from .tags import ForecasterTags
 
 __all__ = ["NaiveForecaster", "SeasonalNaiveForecaster", "DriftForecaster", "MeanForecaster"]
 
@@ -21,21 +24,36 @@ def _rms(residuals: np.ndarray, n_params: int) -> float:
 
 
 class _NaiveBase(BaseForecaster):
-    _supports_intervals = True
+    def _tags(self) -> ForecasterTags:
+        return ForecasterTags(intervals=True, batch_origins=True)
 
     def _fit(self, panel: Panel) -> None:
         self.n_series_ = panel.n_series
 
-    def _predict(self, panel, horizon, X_future, levels):
+    def _predict(self, panel, horizon, future, levels):
         mean = np.empty((panel.n_series, horizon))
         sigma = np.empty((panel.n_series, horizon))
         steps = np.arange(1, horizon + 1, dtype=np.float64)
         for i in range(panel.n_series):
             mean[i], sigma[i] = self._one(panel.series(i).astype(np.float64), steps, panel)
-        out = {"y_pred": mean}
+        out = {POINT: mean}
         if levels:
             out.update(normal_interval(mean, sigma, levels))
         return out
+
+    def _predict_at(self, panel, series, cutoffs, horizon, future, levels=None):
+        if levels:  # the intervals need each history's residuals: one history at a time
+            return super()._predict_at(panel, series, cutoffs, horizon, future, levels)
+        # The point forecasts read a few values before each cutoff: gathered for every pair at once.
+        too_short = cutoffs < self._min_history()
+        if np.any(too_short):
+            k = int(np.flatnonzero(too_short)[0])
+            raise ValueError(f"cutoff {cutoffs[k]} of series {panel.ids[series[k]]!r} leaves fewer than the "
+                             f"{self._min_history()} observations {type(self).__name__} forecasts from")
+        start, end = panel.offsets[series], panel.offsets[series] + cutoffs  # [n] rows of each history
+        values = panel.values.astype(np.float64)
+        steps = np.arange(1, horizon + 1)  # [horizon]
+        return {POINT: self._points(values, start, end, steps)}
 
 
 class NaiveForecaster(_NaiveBase):
@@ -57,6 +75,9 @@ class NaiveForecaster(_NaiveBase):
     def _one(self, y, steps, panel):
         sigma = _rms(np.diff(y), 0)
         return np.full(len(steps), y[-1]), sigma * np.sqrt(steps)
+
+    def _points(self, values, start, end, steps):
+        return np.repeat(values[end - 1][:, None], len(steps), axis=1)  # [n, horizon]
 
 
 class SeasonalNaiveForecaster(_NaiveBase):
@@ -100,6 +121,14 @@ class SeasonalNaiveForecaster(_NaiveBase):
         sigma = _rms(y[m:] - y[:-m], 0)
         return last_season[(steps.astype(int) - 1) % m], sigma * np.sqrt(k + 1)
 
+    def _points(self, values, start, end, steps):
+        m = self.season_length_
+        return values[(end - m)[:, None] + (steps - 1) % m]  # [n, horizon]: the last season, repeated
+
+    @classmethod
+    def get_test_params(cls) -> list[dict]:
+        return [{}, {"season_length": 4}]
+
 
 class DriftForecaster(_NaiveBase):
     """Random walk with drift: the line through the first and last observations, extended.
@@ -126,6 +155,11 @@ class DriftForecaster(_NaiveBase):
         sigma = _rms(resid, 1)
         return y[-1] + steps * slope, sigma * np.sqrt(steps * (1 + steps / (len(y) - 1)))
 
+    def _points(self, values, start, end, steps):
+        last = values[end - 1]
+        slope = (last - values[start]) / (end - start - 1)
+        return last[:, None] + steps * slope[:, None]  # [n, horizon]
+
 
 class MeanForecaster(_NaiveBase):
     """Every future value equals the mean of the history; intervals ``sigma * sqrt(1 + 1 / T)``.
@@ -144,3 +178,8 @@ class MeanForecaster(_NaiveBase):
     def _one(self, y, steps, panel):
         sigma = _rms(y - y.mean(), 1)
         return np.full(len(steps), y.mean()), np.full(len(steps), sigma * np.sqrt(1 + 1 / len(y)))
+
+    def _points(self, values, start, end, steps):
+        # np.mean per history, not prefix sums: the same rounding as predict, so both paths agree exactly.
+        means = np.array([values[a:b].mean() for a, b in zip(start, end, strict=True)])
+        return np.repeat(means[:, None], len(steps), axis=1)  # [n, horizon]

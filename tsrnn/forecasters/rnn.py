@@ -16,10 +16,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._schema import POINT, interval_column, level_quantiles, quantile_column
 from .._validation import check_bool, check_choice, check_int, check_random_state, check_real, check_str_list
-from ..data import Panel, check_positive_int, future_covariates
+from ..data import Panel, check_positive_int
 from ..errors import InvalidParameterError
 from ..frequency import season_length_for, seasonal_periods_for
+from ..nn.choices import CELLS, LOSSES, STRATEGIES
+from ..nn.config import NetworkConfig
 from ..preprocessing import (
     SCALERS,
     TARGET_TRANSFORMS,
@@ -32,12 +35,10 @@ from ..preprocessing import (
 )
 from ..windows import window_origins
 from .base import BaseForecaster
+from .tags import ForecasterTags
 
 __all__ = ["RNNForecaster"]
 
-_CELLS = ("lstm", "gru", "rnn", "elman")
-_STRATEGIES = ("direct", "recursive", "seq2seq")
-_LOSSES = ("mse", "mae", "huber", "mase", "quantile")
 _DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 _PREDICT_CHUNK = 8192  # windows per forward pass when predicting: bounds memory
 
@@ -55,10 +56,6 @@ def default_max_steps(n_windows: int, batch_size: int) -> int:
     (118, 782, 1000)
     """
     return int(min(1000, max(100, math.ceil(100 * n_windows / batch_size))))
-
-
-def _quantile_column(q: float) -> str:
-    return f"y_pred_q{q * 100:g}"
 
 
 # -- parameter checks that need Lightning's vocabulary ---------------------------------------------------------
@@ -285,6 +282,13 @@ class RNNForecaster(BaseForecaster):
     n_models : int
         Train that many networks with seeds ``random_state + k`` and forecast the median of their forecasts
         (`tsrnn.nn.networks.MedianEnsemble`); training costs ``n_models`` fits.
+    num_threads : int, optional
+        CPU threads torch may use while this model trains and predicts (restored afterwards, never changed
+        for the rest of the process). None: one thread, measured fastest for networks of this size on shared
+        2-core machines and immune to the oversubscription that made fits 7-27x slower (benchmarks/RESULTS.md,
+        "Thread policy"); raise it for large networks on a machine of your own. A given seed gives the same
+        forecast with the same ``num_threads``; other thread counts can change the last bits of float32 sums
+        and so, through training, the forecast slightly.
     accelerator, devices, precision, progress, trainer_kwargs : passed to ``lightning.Trainer``
         (``precision`` takes Lightning's values, e.g. "32-true", "bf16-mixed"). Callbacks given as
         ``trainer_kwargs["callbacks"]`` run after tsrnn's own (best-weight restore, early stopping);
@@ -304,7 +308,7 @@ class RNNForecaster(BaseForecaster):
     (3, 3)
     """
 
-    _cells = _CELLS  # the recurrent cells this class offers
+    _cells = CELLS  # the recurrent cells this class offers
 
     def __init__(
         self,
@@ -335,6 +339,7 @@ class RNNForecaster(BaseForecaster):
         accelerator: str = "auto",
         devices: int | str = "auto",
         precision: str | int = "32-true",
+        num_threads: int | None = None,
         progress: bool = True,
         trainer_kwargs: dict | None = None,
     ):
@@ -365,6 +370,7 @@ class RNNForecaster(BaseForecaster):
         self.accelerator = accelerator
         self.devices = devices
         self.precision = precision
+        self.num_threads = num_threads
         self.progress = progress
         self.trainer_kwargs = trainer_kwargs
 
@@ -373,12 +379,12 @@ class RNNForecaster(BaseForecaster):
         """Check every parameter's type and range (before any data work); returns them normalised to plain
         Python values (numpy scalars become int/float/bool). The parameters themselves stay as given."""
         p = {}
-        for name, valid in (("cell", self._cells), ("strategy", _STRATEGIES), ("scaler", SCALERS),
-                            ("target_transform", TARGET_TRANSFORMS), ("loss", _LOSSES)):
+        for name, valid in (("cell", self._cells), ("strategy", STRATEGIES), ("scaler", SCALERS),
+                            ("target_transform", TARGET_TRANSFORMS), ("loss", LOSSES)):
             p[name] = check_choice(getattr(self, name), name, valid)
         for name in ("hidden_size", "num_layers", "horizon", "batch_size", "n_models"):
             p[name] = check_int(getattr(self, name), name, low=1)
-        for name in ("window", "season_length", "max_steps", "max_epochs"):
+        for name in ("window", "season_length", "max_steps", "max_epochs", "num_threads"):
             p[name] = check_int(getattr(self, name), name, low=1, allow_none=True)
         for name in ("linear_skip", "calendar_features", "progress"):
             p[name] = check_bool(getattr(self, name), name)
@@ -447,7 +453,11 @@ class RNNForecaster(BaseForecaster):
             max_steps = default_max_steps(n_windows or 0, p["batch_size"])
         return dict(max_steps=max_steps, max_epochs=p["max_epochs"] if p["max_epochs"] is not None else -1,
                     gradient_clip_val=p["gradient_clip_val"], accelerator=p["accelerator"], devices=p["devices"],
-                    precision=p["precision"], enable_progress_bar=p["progress"])
+                    # tsrnn draws its own bar over steps (nn.callbacks.StepProgress); Lightning's counts epochs
+                    precision=p["precision"], enable_progress_bar=False)
+
+    def _cpu_threads(self) -> int:
+        return 1 if self.num_threads is None else int(self.num_threads)
 
     @property
     def known_covariates_(self) -> tuple[str, ...]:
@@ -530,17 +540,21 @@ class RNNForecaster(BaseForecaster):
         names = ["y"] + [panel.covariate_names[i] for i in past] + futures + cal
         return names, past, fut
 
-    def _features(self, panel: Panel, extra: int = 0, X_future=None, limit: np.ndarray | None = None):
+    def _features(self, panel: Panel, extra: int = 0, future=None, limit: np.ndarray | None = None):
         """One float32 matrix ``[total, F]`` (scaled target, past covariates, future covariates, calendar) and
         its offsets. ``extra`` appends that many future rows per series (target 0, known features from
-        ``X_future`` and the calendar) so forecasts from the end use the same gather as training."""
+        ``future``, ``[n_series, extra, n_known]``, and the calendar) so forecasts from the end use the same
+        gather as training."""
         names, past, fut = self._feature_layout(panel)
         loc, scale, cov_loc, cov_scale = self._series_stats(panel, limit)
         shift = self._shift()
         n_cal = len(names) - 1 - len(past) - len(fut)
         fut_values = None
         if extra and fut:
-            fut_values = future_covariates(X_future, panel, extra, [panel.covariate_names[i] for i in fut])
+            if future is None or np.shape(future) != (panel.n_series, extra, len(fut)):
+                raise ValueError(f"the future covariates {[panel.covariate_names[i] for i in fut]} are needed for "
+                                 f"{extra} steps after every series")
+            fut_values = np.asarray(future, dtype=np.float32)
         stamps = panel.timestamps() if n_cal else None
         future_stamps = panel.future_timestamps(extra) if (n_cal and extra) else None
         blocks, lengths = [], []
@@ -657,16 +671,22 @@ class RNNForecaster(BaseForecaster):
         self.history_ = history if len(members) > 1 else history.drop(columns="member")
         self.n_train_windows_ = int(len(train_starts))
 
-    def _build_net(self, n_features: int, known_idx: list[int], window: int, quantiles: list[float]):
-        """The untrained network (or ensemble of ``n_models`` networks) these parameters describe."""
-        from ..nn.networks import ForecastNet
-
+    def _network_config(self, n_features: int, known_idx: list[int], window: int,
+                        quantiles: list[float]) -> NetworkConfig:
+        """The architecture these parameters describe, as plain values (see `tsrnn.nn.config.NetworkConfig`)."""
         n_outputs = max(1, len(quantiles))
         feedback = quantiles.index(0.5) if 0.5 in quantiles else n_outputs // 2
-        return ForecastNet(self.cell, self.strategy, n_features, known_idx, int(self.hidden_size),
-                           int(self.num_layers), float(self.dropout), int(self.horizon), n_outputs,
-                           window_norm=self.scaler == "window", feedback_index=feedback,
-                           linear_skip=bool(self.linear_skip), window=int(window))
+        return NetworkConfig(cell=self.cell, strategy=self.strategy, n_features=n_features,
+                             known_idx=tuple(known_idx), hidden_size=int(self.hidden_size),
+                             num_layers=int(self.num_layers), dropout=float(self.dropout), horizon=int(self.horizon),
+                             n_outputs=n_outputs, window_norm=self.scaler == "window", feedback_index=feedback,
+                             linear_skip=bool(self.linear_skip), window=int(window))
+
+    def _build_net(self, n_features: int, known_idx: list[int], window: int, quantiles: list[float]):
+        """The untrained network these parameters describe: the one place a network is built."""
+        from ..nn.networks import ForecastNet
+
+        return ForecastNet.from_config(self._network_config(n_features, known_idx, window, quantiles))
 
     def _train_member(self, net, data, train_starts, val_starts, window, known_idx, quantiles, seed):
         """Train one network with Lightning; returns the trained ``ForecastModule`` (its history included)."""
@@ -687,8 +707,15 @@ class RNNForecaster(BaseForecaster):
                 patience = 5 if self.early_stopping is True else check_positive_int(self.early_stopping,
                                                                                     "early_stopping")
                 callbacks.append(pl.callbacks.EarlyStopping("val_loss", patience=patience, mode="min"))
+        settings = self._trainer_settings(len(train_starts))  # max_steps, max_epochs, clipping, hardware
+        if self.progress:
+            from ..nn.callbacks import StepProgress
+
+            per_epoch = int(np.ceil(len(train_starts) / int(self.batch_size)))
+            total = settings["max_steps"] if settings["max_steps"] > 0 else settings["max_epochs"] * per_epoch
+            callbacks.append(StepProgress(total, label=f"{type(self).__name__} fit"))
         kwargs = dict(
-            **self._trainer_settings(len(train_starts)),  # max_steps, max_epochs, clipping, accelerator, devices, precision, progress
+            **settings,
             enable_model_summary=False,
             enable_checkpointing=False,
             logger=False,
@@ -708,14 +735,10 @@ class RNNForecaster(BaseForecaster):
         # off the best-weight restore and early stopping.
         kwargs["callbacks"] = callbacks + (list(more) if isinstance(more, list | tuple) else [more])
         kwargs.update(extra)
-        threads = torch.get_num_threads()
-        with _quiet_lightning():
+        with _quiet_lightning(), torch_threads(self._cpu_threads()):
             trainer = _make_trainer(kwargs)
-            try:
-                trainer.fit(module, datamodule=dm)
-            finally:
-                torch.set_num_threads(threads)
-        _check_trained(module, data, train_starts, window, horizon, known_idx)
+            trainer.fit(module, datamodule=dm)
+            _check_trained(module, data, train_starts, window, horizon, known_idx)
         return module
 
     def _validation_steps(self, lengths: np.ndarray) -> np.ndarray:
@@ -738,7 +761,7 @@ class RNNForecaster(BaseForecaster):
         data_t = torch.as_tensor(data)
         known = torch.as_tensor(self.known_idx_, dtype=torch.long)
         outs = []
-        with torch.inference_mode():
+        with torch.inference_mode(), torch_threads(self._cpu_threads()):
             for lo in range(0, len(starts), _PREDICT_CHUNK):
                 chunk = torch.as_tensor(starts[lo : lo + _PREDICT_CHUNK])
                 past, fut, _ = gather_batch(data_t, chunk, self.window_, self.horizon, known)
@@ -753,29 +776,85 @@ class RNNForecaster(BaseForecaster):
         return np.stack([invert_transform(z[..., k], self.target_transform, last_level, self._season_length())
                          for k in range(z.shape[-1])], axis=-1)
 
-    def _outputs(self, levels: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
+    def _outputs(self, levels: np.ndarray, horizon: int, intervals: list[float] | None = None) -> dict[str, np.ndarray]:
+        """The forecast columns from ``levels`` ``[n, H, Q]``: the point forecast, the quantiles, and the
+        central intervals asked for, bounded by the quantiles (``level=80`` from q10 and q90)."""
         qs = self.quantile_levels_
         if not qs:
-            return {"y_pred": levels[:, :horizon, 0]}
+            return {POINT: levels[:, :horizon, 0]}
         median = qs.index(0.5) if 0.5 in qs else None
         point = levels[:, :horizon, median] if median is not None else levels[:, :horizon].mean(axis=-1)
-        out = {"y_pred": point}
+        out = {POINT: point}
         for k, q in enumerate(qs):
-            out[_quantile_column(q)] = levels[:, :horizon, k]
+            out[quantile_column(q)] = levels[:, :horizon, k]
+        for lv in intervals or []:  # check_level made sure the bounding quantiles were trained
+            for side, q in zip(("lo", "hi"), level_quantiles(lv), strict=True):
+                out[interval_column(side, lv)] = out[quantile_column(q)]
         return out
 
-    def _predict(self, panel: Panel, horizon: int, X_future, levels) -> dict[str, np.ndarray]:
+    def _check_levels_supported(self, levels: list[float]) -> None:
+        qs = self.quantile_levels_ if hasattr(self, "quantile_levels_") else self._quantile_levels()
+        name = type(self).__name__
+        if not qs:
+            raise ValueError(f"{name} does not produce prediction intervals with loss={self.loss!r} (point "
+                             f"forecasts only); for level={[f'{lv:g}' for lv in levels]} train it with "
+                             "loss='quantile' and quantiles that bound each interval, e.g. quantiles=(0.1, 0.5, 0.9) "
+                             "for level=80; or drop level=")
+        trained = {round(q, 9) for q in qs}
+        bounded = [f"{100 - 200 * q:g}" for q in qs if q < 0.5 and round(1 - q, 9) in trained]
+        for lv in levels:
+            needed = level_quantiles(lv)
+            missing = [f"{q:g}" for q in needed if round(q, 9) not in trained]
+            if missing:
+                raise ValueError(f"{name} answers level={lv:g} from its quantiles {needed[0]:g} and {needed[1]:g}, "
+                                 f"but it was trained for the quantiles {[f'{q:g}' for q in qs]}: add {missing} to "
+                                 f"quantiles=, or ask for a level its quantiles bound ({bounded or 'none'})")
+
+    def _tags(self) -> ForecasterTags:
+        quantile = self.loss == "quantile"
+        return ForecasterTags(intervals=quantile, quantiles=quantile, known_covariates=bool(self.future_covariates),
+                              batch_origins=True, needs_torch=True,
+                              validation_loss=bool(self.validation_size) or bool(self.early_stopping))
+
+    def _future_span(self, horizon: int) -> int:
+        return int(self.horizon)  # the network reads its whole horizon of known features, whatever is kept
+
+    @classmethod
+    def get_test_params(cls) -> list[dict]:
+        tiny = dict(hidden_size=4, window=6, horizon=3, max_steps=3, batch_size=16, progress=False,
+                    accelerator="cpu")
+        return [tiny, {**tiny, "cell": "gru", "strategy": "seq2seq", "loss": "quantile"},
+                {**tiny, "future_covariates": ["promo"], "calendar_features": True}]
+
+    def with_training_callbacks(self, callbacks: list) -> RNNForecaster:
+        """An unfitted copy whose training also runs ``callbacks`` (Lightning callbacks, added to those of
+        ``trainer_kwargs``), e.g. the tuner's `tsrnn.tuning.PruningCallback`.
+
+        Example
+        -------
+        >>> import lightning.pytorch as pl
+        >>> model = RNNForecaster(horizon=2).with_training_callbacks([pl.Callback()])
+        >>> len(model.trainer_kwargs["callbacks"])
+        1
+        """
+        from sklearn.base import clone
+
+        extra = dict(self.trainer_kwargs or {})
+        extra["callbacks"] = [*(extra.get("callbacks") or []), *callbacks]
+        return clone(self).set_params(trainer_kwargs=extra)
+
+    def _predict(self, panel: Panel, horizon: int, future, levels) -> dict[str, np.ndarray]:
         if horizon > self.horizon:
             raise ValueError(f"the model was trained for horizon={self.horizon}; it cannot forecast {horizon} steps. "
                              f"Refit with horizon={horizon}")
         self._check_history(panel)
-        data, offsets, _, stats, _, _ = self._features(panel, extra=self.horizon, X_future=X_future)
+        data, offsets, _, stats, _, _ = self._features(panel, extra=self.horizon, future=future)
         lengths = np.diff(offsets) - self.horizon
         rows = np.arange(panel.n_series)
         out = self._forward(data, offsets[:-1] + lengths - self.window_)
         k = max(1, self._shift())  # the levels that invert the target transform
         last = np.stack([panel.series(i)[-k:] for i in rows]).astype(np.float64)  # [n_series, k]
-        return self._outputs(self._to_levels(out, rows, last, stats), horizon)
+        return self._outputs(self._to_levels(out, rows, last, stats), horizon, levels)
 
     def _check_history(self, panel: Panel) -> None:
         names, _, _ = self._feature_layout(panel)
@@ -788,49 +867,61 @@ class RNNForecaster(BaseForecaster):
             raise ValueError(f"series {panel.ids[i]!r} has {panel.lengths[i]} observations; the model needs at "
                              f"least {need} (its window) to forecast")
 
-    def forecast_at(self, panel: Panel, series: np.ndarray, cutoffs: np.ndarray, horizon: int | None = None):
-        """Forecasts from many (series, cutoff) pairs of ``panel`` in batched forward passes, without refitting.
+    def _predict_at(self, panel: Panel, series: np.ndarray, cutoffs: np.ndarray, horizon: int, future,
+                    levels=None) -> dict[str, np.ndarray]:
+        """Every (series, cutoff) pair in a few batched forward passes (`forecast_at` is the public entry).
 
-        ``cutoffs[k]`` is the number of observations of series ``series[k]`` the forecast may use. The
-        horizon's calendar features are generated; future covariates, when the model has them, are read
-        from the panel, so then ``cutoff + horizon`` (the model's) must lie inside the series. Series not
-        seen in training are scaled with statistics of their data before their earliest cutoff. Returns
-        ``{"y_pred": [n, horizon], ...}``: the fast path of ``backtest(refit=False)``.
+        The horizon's calendar features are generated. Series not seen in training are scaled with statistics
+        of their data before their earliest cutoff. With known covariates (``future`` given) the pairs go
+        round by round through ``_predict``, each round one batched pass over cut series.
         """
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self)
-        horizon = self.horizon if horizon is None else check_positive_int(horizon, "horizon")
         if horizon > self.horizon:
             raise ValueError(f"the model was trained for horizon={self.horizon}, not {horizon}")
+        if future is not None:
+            return super()._predict_at(panel, series, cutoffs, horizon, future, levels)
         self._check_history(panel)
-        series = np.asarray(series, dtype=np.int64)
-        cutoffs = np.asarray(cutoffs, dtype=np.int64)
         shift = self._shift()
-        needs_future = bool(self.future_covariates)
-        room = self.horizon if needs_future else 0
-        if np.any(cutoffs - shift < self.window_) or np.any(cutoffs + room > panel.lengths[series]):
-            raise ValueError(f"every cutoff needs {self.window_ + shift} observations before it"
-                             + (f" and the model's horizon ({self.horizon}) of future covariates after it"
-                                if needs_future else "") + " inside the series")
+        if np.any(cutoffs - shift < self.window_):
+            raise ValueError(f"every cutoff needs {self.window_ + shift} observations before it inside the series")
         limit = panel.lengths.copy()
         np.minimum.at(limit, series, cutoffs)
-        # Without future covariates, rows past the end (zeros plus calendar) let any cutoff use the one gather.
-        data, offsets, _, stats, _, _ = self._features(panel, extra=0 if needs_future else self.horizon,
-                                                       limit=limit)
+        # Rows past the end (zeros plus calendar) let any cutoff use the one gather.
+        data, offsets, _, stats, _, _ = self._features(panel, extra=self.horizon, limit=limit)
         out = self._forward(data, offsets[series] + cutoffs - shift - self.window_)
         k = max(1, shift)
         rows = (panel.offsets[series] + cutoffs - k)[:, None] + np.arange(k)  # [n, k]: the levels before each cutoff
         last = panel.values[rows].astype(np.float64)
-        return self._outputs(self._to_levels(out, series, last, stats), horizon)
+        return self._outputs(self._to_levels(out, series, last, stats), horizon, levels)
 
-    # -- persistence ---------------------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike, *, overwrite: bool = False):
-        """Save the fitted model to a model folder (JSON config + weights, see `tsrnn.forecasters.io`); returns it.
+    # -- persistence (tsrnn.forecasters.io writes and reads the folder; model.save / tsrnn.load) --------------
+    def _saved_state(self) -> tuple[dict, dict, dict]:
+        import torch
 
-        ``path`` may be new or an empty folder. An existing tsrnn model folder is replaced only with
-        ``overwrite=True``, atomically (after a crash at any moment the old or the new model loads); a file or
-        any other non-empty folder is never replaced (`OutputExistsError`).
+        from .io import _plain
+
+        params = self.get_params()
+        params["trainer_kwargs"] = None  # Lightning objects are not portable; they only mattered for fit
+        state = {k: v.detach().cpu() for k, v in self.net_.state_dict().items()}
+        if not all(bool(torch.isfinite(v).all()) for v in state.values() if v.is_floating_point()):
+            raise ValueError("the network's weights are not finite (training diverged): this model cannot be saved; "
+                             "refit with a lower learning_rate")
+        fitted = {"window_": self.window_, "feature_names_": self.feature_names_, "known_idx_": self.known_idx_,
+                  "quantile_levels_": self.quantile_levels_, "n_train_windows_": self.n_train_windows_,
+                  "season_length_": getattr(self, "season_length_", None),
+                  "history_columns": [str(c) for c in self.history_.columns]}
+        config = {"params": _plain(params, f"the parameters of {type(self).__name__}"),
+                  "fitted": _plain(fitted, f"the fitted state of {type(self).__name__}"), "refit_on_load": False}
+        arrays = {"history": self.history_.to_numpy(dtype=np.float64),
+                  **{f"stats_{k}": np.asarray(v, dtype=np.float64) for k, v in self.stats_.items()}}
+        return config, arrays, state
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> RNNForecaster:
+        """Load a model saved with `save` (weights read with ``weights_only=True``; works on CPU); ``tsrnn.load``
+        loads any saved forecaster.
+
+        Every file is checked against the folder's manifest, and the content (parameters, shapes, finite
+        weights and data) against what the parameters describe; anything else is an `IncompatibleModelError`.
 
         Example
         -------
@@ -842,107 +933,54 @@ class RNNForecaster(BaseForecaster):
         True
         >>> path = m.save(path, overwrite=True)  # replace the saved model
         """
-        import torch
-        from sklearn.utils.validation import check_is_fitted
+        from .io import read_model_folder, restore
 
-        from .io import _encode_panel, _plain, check_save_target, write_model_folder
+        config, arrays = read_model_folder(path, expect_class=(cls.__name__,))
+        return restore(cls, config, arrays, path)
 
-        check_is_fitted(self)
-        check_save_target(path, overwrite)  # before any work
-        params = self.get_params()
-        params["trainer_kwargs"] = None  # Lightning objects are not portable; they only mattered for fit
-        state = {k: v.detach().cpu() for k, v in self.net_.state_dict().items()}
-        if not all(bool(torch.isfinite(v).all()) for v in state.values() if v.is_floating_point()):
-            raise ValueError("the network's weights are not finite (training diverged): this model cannot be saved; "
-                             "refit with a lower learning_rate")
-        panel_config, tensors = _encode_panel(self.panel_)
-        fitted = {"window_": self.window_, "feature_names_": self.feature_names_, "known_idx_": self.known_idx_,
-                  "quantile_levels_": self.quantile_levels_, "n_train_windows_": self.n_train_windows_,
-                  "season_length_": getattr(self, "season_length_", None),
-                  "history_columns": [str(c) for c in self.history_.columns]}
-        config = {
-            "class": type(self).__name__,
-            "params": _plain(params, "the parameters of RNNForecaster"),
-            "fitted": _plain(fitted, "the fitted state of RNNForecaster"),
-            "data_kwargs": _plain(self.data_kwargs_, "the data arguments of fit"),
-            **panel_config,
-        }
-        tensors["state_dict"] = state
-        tensors["history"] = torch.as_tensor(self.history_.to_numpy(dtype=np.float64))
-        tensors.update({f"stats_{k}": torch.as_tensor(np.asarray(v, dtype=np.float64)) for k, v in self.stats_.items()})
-        return write_model_folder(path, config, tensors, overwrite=overwrite)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> RNNForecaster:
-        """Load a model saved with `save` (weights read with ``weights_only=True``; works on CPU).
-
-        Every file is checked against the folder's manifest, and the content (parameters, shapes, finite
-        weights and data) against what the parameters describe; anything else is an `IncompatibleModelError`.
-        """
-        from .io import read_model_folder
-
-        config, tensors = read_model_folder(path, expect_class=(cls.__name__,))
-        return cls._from_saved(config, tensors, path)
-
-    @classmethod
-    def _from_saved(cls, config: dict, tensors: dict, path) -> RNNForecaster:
-        from ..errors import IncompatibleModelError
-
-        try:
-            return cls._restore(config, tensors)
-        except IncompatibleModelError as err:
-            raise IncompatibleModelError(f"{path} does not describe a valid RNNForecaster: {err}") from None
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError, OverflowError) as err:
-            raise IncompatibleModelError(f"{path} does not describe a valid RNNForecaster: "
-                                         f"{type(err).__name__}: {err}") from None
-
-    @classmethod
-    def _restore(cls, config: dict, tensors: dict) -> RNNForecaster:
+    def _restore_state(self, config: dict, arrays: dict, panel: Panel, data_kwargs: dict) -> None:
         import torch
 
         from ..nn.networks import MedianEnsemble
-        from .io import _data_kwargs, _decode_panel, _entry, _instantiate, _need, _tensor
+        from .io import _CONFIG, STATE_DICT, _array, _entry, _need
 
-        panel = _decode_panel(config, tensors)
-        data_kwargs = _data_kwargs(config)
-        model = _instantiate(cls, config)
-        model._check_params()
-        fitted = _entry(config, "fitted", dict, "config.json")
+        self._check_params()
+        fitted = _entry(config, "fitted", dict, _CONFIG)
         window = _entry(fitted, "window_", int, "fitted")
         _need(window >= 1, f"window_ must be positive, got {window}")
         season = fitted.get("season_length_")
         _need(season is None or (isinstance(season, int) and not isinstance(season, bool) and season >= 1),
               f"season_length_ must be a positive integer, got {season!r}")
         if season is not None:
-            model.season_length_ = season
-        names, past, _ = model._feature_layout(panel)
+            self.season_length_ = season
+        names, past, _ = self._feature_layout(panel)
         known = list(range(1 + len(past), len(names)))
-        qs = model._quantile_levels()
+        qs = self._quantile_levels()
         for key, want in (("feature_names_", names), ("known_idx_", known), ("quantile_levels_", qs)):
             _need(_entry(fitted, key, list, "fitted") == want,
                   f"{key} {fitted[key]!r} does not match the parameters and the data ({want!r})")
         n_windows = _entry(fitted, "n_train_windows_", int, "fitted")
         columns = _entry(fitted, "history_columns", list, "fitted")
-        history = _tensor(tensors, "history", torch.float64, 2)
+        history = _array(arrays, "history", np.float64, 2)
         _need(all(isinstance(c, str) for c in columns) and "step" in columns and history.shape[1] == len(columns),
               f"history has {history.shape[1]} columns for the names {columns!r}")
         n, k = panel.n_series, len(panel.covariate_names)
         stats = {}
         for key, shape in (("loc", (n,)), ("scale", (n,)), ("cov_loc", (n, k)), ("cov_scale", (n, k))):
-            stats[key] = _tensor(tensors, f"stats_{key}", torch.float64, len(shape), finite=True)
+            stats[key] = _array(arrays, f"stats_{key}", np.float64, len(shape), finite=True)
             _need(stats[key].shape == shape, f"stats_{key} has shape {stats[key].shape}, expected {shape}")
         _need(bool((stats["scale"] > 0).all() and (stats["cov_scale"] > 0).all()), "a scale is not positive")
-        state = tensors.get("state_dict")
+        state = arrays.get(STATE_DICT)
         _need(isinstance(state, dict) and all(isinstance(key, str) and isinstance(v, torch.Tensor)
                                               for key, v in state.items()), "state_dict is not a dictionary of tensors")
         _need(all(bool(torch.isfinite(v).all()) for v in state.values() if v.is_floating_point()),
               "the weights hold NaN or infinite values")
         # Every layer of every member has weights: more than the file holds cannot be what was saved.
-        _need(int(model.n_models) * int(model.num_layers) <= len(state),
-              f"n_models={model.n_models} x num_layers={model.num_layers} is more than the {len(state)} saved weights")
+        _need(int(self.n_models) * int(self.num_layers) <= len(state),
+              f"n_models={self.n_models} x num_layers={self.num_layers} is more than the {len(state)} saved weights")
 
         def build():
-            members = [model._build_net(len(names), known, window, qs) for _ in range(int(model.n_models))]
+            members = [self._build_net(len(names), known, window, qs) for _ in range(int(self.n_models))]
             return members[0] if len(members) == 1 else MedianEnsemble(members)
 
         # Shapes first, on the meta device (no memory): parameters edited to describe a huge network are refused
@@ -955,21 +993,44 @@ class RNNForecaster(BaseForecaster):
             _need(False, f"the weights do not fit the network the parameters describe (first difference: {wrong[0]!r})")
         net = build()
         net.load_state_dict(state)
-        model.net_ = net.eval()
-        model.window_ = window
-        model.feature_names_ = names
-        model.known_idx_ = known
-        model.quantile_levels_ = qs
-        model.ids_ = panel.ids
-        model.stats_ = stats
-        model.history_ = pd.DataFrame(history, columns=columns).astype(
+        self.net_ = net.eval()
+        self.window_ = window
+        self.feature_names_ = names
+        self.known_idx_ = known
+        self.quantile_levels_ = qs
+        self.ids_ = panel.ids
+        self.stats_ = stats
+        self.history_ = pd.DataFrame(history, columns=columns).astype(
             {c: "int64" for c in ("step", "member") if c in columns})
-        model.n_train_windows_ = n_windows
-        model.panel_ = panel
-        model.freq_ = panel.freq
-        model.data_kwargs_ = data_kwargs
-        model._check_history(panel)  # the window fits the stored series
-        return model
+        self.n_train_windows_ = n_windows
+        self.panel_ = panel
+        self.freq_ = panel.freq
+        self.data_kwargs_ = data_kwargs
+        self._check_history(panel)  # the window fits the stored series
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Let torch use ``n`` CPU threads inside the block, and give back the caller's setting after it.
+
+    Example
+    -------
+    >>> import torch
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @contextlib.contextmanager

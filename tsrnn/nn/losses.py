@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-__all__ = ["LOSSES", "forecast_loss"]
+from .choices import LOSSES
 
-LOSSES = ("mse", "mae", "huber", "mase", "quantile")
+__all__ = ["LOSSES", "forecast_loss"]
 
 
 def forecast_loss(name: str, output: torch.Tensor, target: torch.Tensor, quantiles: torch.Tensor | None = None,

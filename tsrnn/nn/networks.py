@@ -10,11 +10,10 @@ import torch
 from torch import nn
 
 from .cells import ElmanRNN
+from .choices import CELLS, LINEAR_CELL, STRATEGIES
+from .config import NetworkConfig
 
-__all__ = ["CELLS", "STRATEGIES", "make_rnn", "ForecastNet", "MedianEnsemble"]
-
-CELLS = ("lstm", "gru", "rnn", "elman")  # ForecastNet also takes "linear": no recurrent part at all
-STRATEGIES = ("direct", "recursive", "seq2seq")
+__all__ = ["CELLS", "STRATEGIES", "NetworkConfig", "make_rnn", "ForecastNet", "MedianEnsemble"]
 
 
 def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int, dropout: float) -> nn.Module:
@@ -55,21 +54,27 @@ class ForecastNet(nn.Module):
     horizon step and output, summed with the recurrent head (LSTNet's "highway"). The linear part carries
     what is simple and persistent (level, trend, seasonal lags); the recurrent part learns the rest.
 
+    Build it from a `NetworkConfig` with `from_config` (what `RNNForecaster` does); the keyword constructor
+    takes the same fields.
+
     Example
     -------
-    >>> net = ForecastNet("lstm", "seq2seq", n_features=3, known_idx=[2], hidden_size=8, num_layers=1,
-    ...                   dropout=0.0, horizon=4, n_outputs=1, window_norm=True)
+    >>> config = NetworkConfig(cell="lstm", strategy="seq2seq", n_features=3, known_idx=(2,), hidden_size=8,
+    ...                        horizon=4)
+    >>> net = ForecastNet.from_config(config)
     >>> out, loc, scale = net(torch.randn(5, 10, 3), torch.randn(5, 4, 1))
-    >>> tuple(out.shape), tuple(loc.shape)
-    ((5, 4, 1), (5, 1, 1))
+    >>> tuple(out.shape), tuple(loc.shape), net.config == config
+    ((5, 4, 1), (5, 1, 1), True)
     """
 
     def __init__(self, cell: str, strategy: str, n_features: int, known_idx: list[int], hidden_size: int,
                  num_layers: int, dropout: float, horizon: int, n_outputs: int, window_norm: bool,
                  feedback_index: int = 0, linear_skip: bool = False, window: int | None = None):
         super().__init__()
-        if strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {strategy!r}; valid strategies are {list(STRATEGIES)}")
+        self.config = NetworkConfig(cell=cell, strategy=strategy, n_features=n_features, horizon=horizon,
+                                    known_idx=tuple(known_idx), hidden_size=hidden_size, num_layers=num_layers,
+                                    dropout=dropout, n_outputs=n_outputs, window_norm=window_norm,
+                                    feedback_index=feedback_index, linear_skip=linear_skip, window=window)
         self.strategy = strategy
         self.horizon = horizon
         self.n_outputs = n_outputs
@@ -77,7 +82,7 @@ class ForecastNet(nn.Module):
         self.feedback_index = feedback_index
         self.register_buffer("known_idx", torch.as_tensor(known_idx, dtype=torch.long), persistent=False)
         n_known = len(known_idx)
-        self.recurrent = cell != "linear"
+        self.recurrent = cell != LINEAR_CELL
         if not self.recurrent:  # the linear window model: the skip path, plus the known future features
             if not linear_skip or strategy != "direct":
                 raise ValueError("cell='linear' is the linear path alone: it needs linear_skip=True and "
@@ -104,6 +109,11 @@ class ForecastNet(nn.Module):
                 self.skip.weight.zero_()
                 self.skip.weight[:, -1] = 1.0
                 self.skip.bias.zero_()
+
+    @classmethod
+    def from_config(cls, config: NetworkConfig) -> ForecastNet:
+        """The untrained network ``config`` describes."""
+        return cls(**{name: getattr(config, name) for name in config.__dataclass_fields__})
 
     def forward(self, past: torch.Tensor, future_known: torch.Tensor):
         # past: [batch, window, features] (channel 0 is the target); future_known: [batch, horizon, n_known]

@@ -1,0 +1,48 @@
+"""The thread policy of the neural forecasters: ``num_threads`` applies while fitting and predicting only."""
+
+from __future__ import annotations
+
+import lightning.pytorch as pl
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from tsrnn import LinearForecaster, RNNForecaster
+from tsrnn.errors import InvalidParameterError
+
+
+class SeesThreads(pl.Callback):
+    def __init__(self):
+        self.seen = []
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx):
+        self.seen.append(torch.get_num_threads())
+
+
+def series() -> pd.Series:
+    return pd.Series(np.sin(np.arange(40) / 3) + 5, index=pd.date_range("2020-01-01", periods=40, freq="D"), name="s")
+
+
+@pytest.mark.parametrize("cls", [RNNForecaster, LinearForecaster])
+@pytest.mark.parametrize("num_threads, expected", [(None, 1), (2, 2)])
+def test_training_uses_num_threads_and_gives_the_setting_back(cls, num_threads, expected):
+    spy = SeesThreads()
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        extra = {"hidden_size": 4} if cls is RNNForecaster else {}
+        model = cls(horizon=2, window=5, max_steps=3, progress=False, random_state=0, num_threads=num_threads,
+                    trainer_kwargs={"callbacks": [spy]}, **extra).fit(series())
+        assert spy.seen == [expected] * 3
+        assert torch.get_num_threads() == 3  # the caller's setting, untouched by fit...
+        model.predict()
+        assert torch.get_num_threads() == 3  # ...and by predict
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_num_threads_must_be_a_positive_int(bad):
+    with pytest.raises(InvalidParameterError, match="num_threads"):
+        RNNForecaster(horizon=2, window=5, num_threads=bad, progress=False).fit(series())

@@ -1,0 +1,54 @@
+"""Declared capabilities: the tags every forecaster reports through scikit-learn, and the read-only contract
+properties the layers above use instead of private attributes."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.utils import get_tags
+
+from tsrnn import (
+    ARIMAForecaster,
+    DriftForecaster,
+    ETSForecaster,
+    LinearForecaster,
+    NaiveForecaster,
+    RNNForecaster,
+    SeasonalNaiveForecaster,
+)
+from tsrnn.forecasters.tags import ForecasterTags, get_forecaster_tags
+
+
+@pytest.mark.parametrize(("forecaster", "expected"), [
+    (NaiveForecaster(), ForecasterTags(intervals=True, batch_origins=True)),
+    (ARIMAForecaster(), ForecasterTags(intervals=True)),
+    (ARIMAForecaster(exog=["promo"]), ForecasterTags(intervals=True, known_covariates=True)),
+    (ETSForecaster(), ForecasterTags(intervals=True)),
+    (RNNForecaster(), ForecasterTags(batch_origins=True, needs_torch=True)),
+    (RNNForecaster(loss="quantile", future_covariates=["promo"], early_stopping=True),
+     ForecasterTags(intervals=True, quantiles=True, known_covariates=True, batch_origins=True, needs_torch=True,
+                    validation_loss=True)),
+    (LinearForecaster(validation_size=4), ForecasterTags(batch_origins=True, needs_torch=True, validation_loss=True)),
+], ids=lambda x: repr(x) if not isinstance(x, ForecasterTags) else "")
+def test_tags_follow_the_parameters(forecaster, expected):
+    assert get_forecaster_tags(forecaster) == expected
+    tags = get_tags(forecaster)  # scikit-learn's own accessor sees them too
+    assert tags.forecaster_tags == expected and tags.target_tags.required
+    assert tags.non_deterministic is expected.needs_torch
+
+
+def test_the_lengths_a_model_needs_are_public_and_read_only():
+    assert (NaiveForecaster().min_train_length, DriftForecaster().min_train_length) == (1, 2)
+    assert SeasonalNaiveForecaster(season_length=7).min_history == 7
+    rnn = RNNForecaster(window=12, horizon=3, target_transform="diff")
+    assert rnn.min_train_length == 12 + 3 + 1  # window + horizon + the differenced step
+    assert rnn.default_horizon == 3 and NaiveForecaster().default_horizon is None
+    with pytest.raises(AttributeError):
+        rnn.min_train_length = 5
+
+
+def test_check_level_says_why_a_model_has_no_intervals_before_any_fit():
+    assert ARIMAForecaster().check_level(95) == [95.0] and NaiveForecaster().check_level(None) is None
+    with pytest.raises(ValueError, match="does not produce prediction intervals"):
+        RNNForecaster().check_level(80)
+    with pytest.raises(ValueError, match="strictly between 0 and 100"):
+        NaiveForecaster().check_level(120)

@@ -1,0 +1,68 @@
+"""What a forecaster can do, declared instead of guessed: the `ForecasterTags` every forecaster reports through
+scikit-learn's ``__sklearn_tags__``, read with `get_forecaster_tags`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sklearn.utils import Tags, get_tags
+
+__all__ = ["ForecasterTags", "SklearnForecasterTags", "get_forecaster_tags"]
+
+
+@dataclass(frozen=True)
+class ForecasterTags:
+    """The capabilities of one forecaster (with its current parameters).
+
+    Attributes
+    ----------
+    intervals : bool
+        ``predict(level=...)`` returns ``y_pred_lo_L`` / ``y_pred_hi_L`` columns (`BaseForecaster.check_level`
+        says for which levels).
+    quantiles : bool
+        Forecasts carry quantile columns ``y_pred_qXX``.
+    known_covariates : bool
+        The model may read covariates known in advance: its fitted ``known_covariates_`` then need future
+        values (``X_future``).
+    batch_origins : bool
+        ``forecast_at`` forecasts many (series, cutoff) pairs faster than one ``predict`` per cutoff.
+    needs_torch : bool
+        Fitting or loading imports torch.
+    validation_loss : bool
+        Training reports a ``val_loss`` that callbacks added with ``with_training_callbacks`` can monitor
+        (the tuner's pruning).
+
+    Example
+    -------
+    >>> from tsrnn import NaiveForecaster
+    >>> get_forecaster_tags(NaiveForecaster()).intervals
+    True
+    """
+
+    intervals: bool = False
+    quantiles: bool = False
+    known_covariates: bool = False
+    batch_origins: bool = False
+    needs_torch: bool = False
+    validation_loss: bool = False
+
+
+@dataclass
+class SklearnForecasterTags(Tags):
+    """scikit-learn's `Tags` with the forecaster's own: what ``BaseForecaster.__sklearn_tags__`` returns."""
+
+    forecaster_tags: ForecasterTags = field(default_factory=ForecasterTags)
+
+
+def get_forecaster_tags(forecaster) -> ForecasterTags:
+    """The `ForecasterTags` of ``forecaster`` (an instance), from its ``__sklearn_tags__``; default tags for an
+    estimator that declares none.
+
+    Example
+    -------
+    >>> from tsrnn import ARIMAForecaster
+    >>> get_forecaster_tags(ARIMAForecaster(exog=["promo"])).known_covariates
+    True
+    """
+    return getattr(get_tags(forecaster), "forecaster_tags", ForecasterTags())

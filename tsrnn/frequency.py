@@ -1,0 +1,111 @@
+"""What a sampling frequency implies, in one place: its usual seasonal periods, its calendar features and the
+frequencies tried when pandas cannot infer one. Pure pandas offsets, no data.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+__all__ = ["seasonal_periods_for", "season_length_for", "calendar_fields", "periods_per_year", "is_business_daily",
+           "CANDIDATE_FREQS"]
+
+# Usual (shortest) seasonal period by the offset's rule code, for offsets of one step (n == 1).
+_SEASON_BY_RULE = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "B": 5, "C": 5, "D": 7, "W": 52}
+# Periods in a year by rule code, to annualise returns and Sharpe ratios (252 trading days).
+_PERIODS_PER_YEAR = {"B": 252, "C": 252, "D": 365, "W": 52, "MS": 12, "ME": 12, "M": 12, "SMS": 24, "SME": 24,
+                     "QS": 4, "QE": 4, "Q": 4, "YS": 1, "YE": 1, "Y": 1, "A": 1, "h": 24 * 365, "H": 24 * 365,
+                     "bh": 252 * 7, "BH": 252 * 7, "min": 60 * 24 * 365, "s": 3600 * 24 * 365}
+_BUSINESS_DAILY_RULES = ("B", "C")
+_YEARLY_RULES = ("YS", "YE", "Y", "A", "AS")
+_BELOW_WEEKLY_RULES = ("B", "C", "D", "h", "H", "min", "T", "s", "S")
+
+# Tried, in this order, when pandas cannot infer a frequency (usually because timestamps are missing).
+# The candidate whose grid holds every timestamp with the fewest points wins, if it has at most twice as
+# many points as there are timestamps.
+CANDIDATE_FREQS = (
+    ["YS", "YE", "MS", "ME"]
+    + [f"QS-{m}" for m in ("JAN", "FEB", "MAR")]
+    + [f"QE-{m}" for m in ("DEC", "JAN", "FEB")]
+    + [f"W-{d}" for d in ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")]
+    + ["B", "D", "h", "min", "s"]
+)
+
+
+def _rule(freq) -> str:
+    return to_offset(freq).rule_code.split("-")[0]
+
+
+def seasonal_periods_for(freq: pd.DateOffset | str) -> tuple[int, ...]:
+    """The usual seasonal periods of a frequency, shortest first: 12 monthly, 4 quarterly, 5 business-daily,
+    7 daily, 52 weekly; below a day, one day and one week of steps (24 and 168 hourly, 48 and 336
+    half-hourly), as long as they stay short enough to look back over (a day of at most 288 steps, a
+    week of at most 672); ``(1,)`` otherwise (yearly, irregular multiples, seconds).
+
+    Example
+    -------
+    >>> seasonal_periods_for("MS"), seasonal_periods_for("h"), seasonal_periods_for("30min")
+    ((12,), (24, 168), (48, 336))
+    """
+    offset = to_offset(freq)
+    day = pd.Timedelta(days=1)
+    if isinstance(offset, pd.tseries.offsets.Tick) and pd.Timedelta(offset) < day:
+        step = pd.Timedelta(offset)
+        if day % step == pd.Timedelta(0):  # steps that tile a day: daily and weekly cycles
+            per_day = int(day // step)
+            periods = tuple(p for p, limit in ((per_day, 288), (7 * per_day, 672)) if p <= limit)
+            return periods or (1,)
+        return (1,)
+    return (_SEASON_BY_RULE.get(_rule(offset), 1) if offset.n == 1 else 1,)
+
+
+def season_length_for(freq: pd.DateOffset | str) -> int:
+    """The usual (shortest) seasonal period for a frequency: 12 monthly, 4 quarterly, 5 business-daily,
+    7 daily, 52 weekly, 24 hourly (a day of steps below daily), 1 otherwise; see `seasonal_periods_for`.
+
+    Example
+    -------
+    >>> season_length_for("MS"), season_length_for("QS-JAN"), season_length_for("B"), season_length_for("YS")
+    (12, 4, 5, 1)
+    """
+    return seasonal_periods_for(freq)[0]
+
+
+def calendar_fields(freq: pd.DateOffset | str) -> tuple[str, ...]:
+    """The calendar cycles worth encoding at a frequency: none for yearly data, the month of the year, and the
+    day of the week below weekly data.
+
+    Example
+    -------
+    >>> calendar_fields("YS"), calendar_fields("MS"), calendar_fields("h")
+    ((), ('month',), ('month', 'dow'))
+    """
+    rule = _rule(freq)
+    if rule in _YEARLY_RULES:
+        return ()
+    return ("month", "dow") if rule in _BELOW_WEEKLY_RULES else ("month",)
+
+
+def periods_per_year(freq) -> int:
+    """Periods in a year for a pandas frequency (252 business days, 365 days, 52 weeks, 12 months...),
+    used to annualise Sharpe ratios. Multiples divide: ``"2W"`` gives 26.
+
+    Example
+    -------
+    >>> periods_per_year("B"), periods_per_year("MS"), periods_per_year("2W")
+    (252, 12, 26)
+    """
+    offset = to_offset(freq)
+    base = _PERIODS_PER_YEAR.get(_rule(offset), 1)
+    return max(1, int(round(base / max(1, getattr(offset, "n", 1)))))
+
+
+def is_business_daily(freq) -> bool:
+    """Whether ``freq`` counts business days (stock-market data).
+
+    Example
+    -------
+    >>> is_business_daily("B"), is_business_daily("D")
+    (True, False)
+    """
+    return _rule(freq) in _BUSINESS_DAILY_RULES

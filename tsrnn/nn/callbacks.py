@@ -1,0 +1,115 @@
+"""Lightning callbacks of tsrnn's own: one progress bar over optimiser steps (not one per one-batch epoch)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import lightning.pytorch as pl
+
+__all__ = ["StepProgress"]
+
+
+class StepProgress(pl.Callback):
+    """One progress bar over the optimiser steps of a fit, with the total, rate, time left and the latest
+    training (and validation) loss, on stderr.
+
+    Lightning's own bar counts epochs; tsrnn's epochs are often a single batch, so it printed hundreds of
+    bars with no total. On a terminal this draws one tqdm bar; elsewhere (CI logs, pipes, files) it writes a
+    plain line at the start and at every quarter of the run instead of carriage-return redraws.
+
+    Example
+    -------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = StepProgress(total=10, stream=out, label="fit")
+    >>> bar.start()
+    >>> for _ in range(10):
+    ...     bar.advance(0.5)
+    >>> bar.close()
+    >>> print(out.getvalue())  # doctest: +ELLIPSIS
+    fit: step 0/10 (0%)
+    fit: step 3/10 (30%), loss 0.5, ... s, about ... s left
+    fit: step 6/10 (60%), loss 0.5, ... s, about ... s left
+    fit: step 9/10 (90%), loss 0.5, ... s, about ... s left
+    fit: step 10/10 (100%), loss 0.5, ... s
+    <BLANKLINE>
+    """
+
+    def __init__(self, total: int, stream=None, label: str = "training"):
+        self.total = max(int(total), 1)
+        self.stream = stream
+        self.label = label
+        self._bar = None
+        self._done = 0
+        self._loss = float("nan")
+        self._val = None
+        self._next_line = 0
+        self._printed_at = -1
+        self._t0 = 0.0
+
+    # -- the plain API (also used by the doctest) ------------------------------------------------------------
+    def start(self) -> None:
+        stream = self.stream if self.stream is not None else sys.stderr
+        self._out = stream
+        self._t0 = time.perf_counter()
+        self._done, self._next_line = 0, 0
+        if getattr(stream, "isatty", lambda: False)():
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=self.total, desc=self.label, unit="step", file=stream, dynamic_ncols=True,
+                             leave=False)
+        else:
+            self._line()
+
+    def advance(self, loss: float, val_loss: float | None = None) -> None:
+        self._done += 1
+        self._loss = loss
+        if val_loss is not None:
+            self._val = val_loss
+        if self._bar is not None:
+            self._bar.update(1)
+            if self._done % 10 == 0 or self._done == self.total:
+                post = {"loss": f"{loss:.4g}"}
+                if self._val is not None:
+                    post["val"] = f"{self._val:.4g}"
+                self._bar.set_postfix(post, refresh=False)
+        elif self._done >= self._next_line:
+            self._line()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        elif self._done and self._done != self._printed_at:  # the last line shows where it ended
+            self._line(final=True)
+
+    def _line(self, final: bool = False) -> None:
+        elapsed = time.perf_counter() - self._t0
+        text = f"{self.label}: step {self._done}/{self.total} ({100 * self._done / self.total:.0f}%)"
+        if self._done:
+            text += f", loss {self._loss:.4g}"
+            if self._val is not None:
+                text += f", val {self._val:.4g}"
+            text += f", {elapsed:.1f} s"
+            if not final and self._done < self.total:
+                text += f", about {elapsed / self._done * (self.total - self._done):.0f} s left"
+        print(text, file=self._out, flush=True)
+        self._printed_at = self._done
+        self._next_line = self._done + max(1, -(-self.total // 4))
+
+    # -- Lightning hooks -----------------------------------------------------------------------------------
+    def on_train_start(self, trainer, module) -> None:
+        if trainer.is_global_zero:
+            self.start()
+
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
+        if not trainer.is_global_zero:
+            return
+        history = getattr(module, "history", None)
+        last = history[-1] if history else {}
+        self.advance(float(last.get("train_loss", float("nan"))), last.get("val_loss"))
+
+    def on_train_end(self, trainer, module) -> None:
+        if trainer.is_global_zero:
+            self.close()

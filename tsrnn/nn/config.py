@@ -1,0 +1,64 @@
+"""`NetworkConfig`: everything that describes a `ForecastNet`'s architecture, as plain JSON-serialisable values.
+
+The forecaster fills one in; `ForecastNet.from_config` builds the network from it (one builder, no long
+positional argument lists). Torch-free, so configs can be made, compared and saved without loading torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .choices import CELLS, LINEAR_CELL, STRATEGIES
+
+__all__ = ["NetworkConfig"]
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The architecture of one forecasting network.
+
+    ``n_features`` input columns (the target first), of which ``known_idx`` are known for the horizon;
+    ``n_outputs`` channels per step (1, or one per quantile, ``feedback_index`` being the one fed back by
+    the recursive and seq2seq strategies); ``window`` is needed by the ``linear_skip`` path.
+
+    Example
+    -------
+    >>> config = NetworkConfig(cell="gru", strategy="direct", n_features=3, known_idx=(2,), hidden_size=8,
+    ...                        horizon=4, window=12, linear_skip=True)
+    >>> NetworkConfig.from_dict(config.to_dict()) == config
+    True
+    >>> config.to_dict()["known_idx"]
+    [2]
+    """
+
+    cell: str
+    strategy: str
+    n_features: int
+    horizon: int
+    known_idx: tuple[int, ...] = field(default_factory=tuple)
+    hidden_size: int = 32
+    num_layers: int = 1
+    dropout: float = 0.0
+    n_outputs: int = 1
+    window_norm: bool = True
+    feedback_index: int = 0
+    linear_skip: bool = False
+    window: int | None = None
+
+    def __post_init__(self):
+        if self.cell not in (*CELLS, LINEAR_CELL):
+            raise ValueError(f"unknown cell {self.cell!r}; valid cells are {[*CELLS, LINEAR_CELL]}")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; valid strategies are {list(STRATEGIES)}")
+        object.__setattr__(self, "known_idx", tuple(int(i) for i in self.known_idx))
+
+    def to_dict(self) -> dict:
+        """Plain JSON values (lists for tuples)."""
+        out = asdict(self)
+        out["known_idx"] = list(self.known_idx)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict) -> NetworkConfig:
+        """The config `to_dict` wrote."""
+        return cls(**values)
