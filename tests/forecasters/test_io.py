@@ -705,3 +705,40 @@ def test_only_registered_forecasters_are_saved(tmp_path):
     with pytest.raises(ValueError, match="registry"):
         Mine().fit(two_series()).save(tmp_path / "m")
     assert not (tmp_path / "m").exists()
+
+
+# --- found by the review of issue 10 ---------------------------------------------------------------------------
+def test_a_model_fitted_with_integer_column_names_saves_and_loads(tmp_path):
+    import tsrnn
+    from tsrnn import NaiveForecaster
+
+    df = pd.DataFrame({0: "a", 1: pd.date_range("2020-01-01", periods=30), 2: np.arange(30.0)})
+    model = NaiveForecaster().fit(df, id_col=0, time_col=1, target_col=2)
+    loaded = tsrnn.load(model.save(tmp_path / "m"))
+    pd.testing.assert_frame_equal(loaded.predict(2), model.predict(2))
+    pd.testing.assert_frame_equal(loaded.predict(2, df=df), model.predict(2, df=df))
+
+
+def test_replacing_a_model_keeps_a_payload_named_folder_holding_user_files(tmp_path):
+    from tsrnn import NaiveForecaster
+
+    y = pd.Series(np.arange(10.0), index=pd.date_range("2020-01-01", periods=10), name="s")
+    model = NaiveForecaster().fit(y)
+    folder = model.save(tmp_path / "m")
+    mine = folder / ("payload-" + "0123456789abcdef" * 2)
+    mine.mkdir()
+    (mine / "mydata.csv").write_text("1")
+    model.save(folder, overwrite=True)
+    assert (mine / "mydata.csv").read_text() == "1"
+
+
+def test_a_timedelta_or_offset_freq_is_kept_as_its_alias_so_the_model_saves(tmp_path):
+    import tsrnn
+    from tsrnn import NaiveForecaster
+
+    y = pd.Series(np.arange(10.0), index=pd.date_range("2020-01-01", periods=10), name="s")
+    for freq in (pd.Timedelta(days=1), pd.offsets.Day()):
+        model = NaiveForecaster().fit(y, freq=freq)
+        assert isinstance(model.data_kwargs_["freq"], str)
+        loaded = tsrnn.load(model.save(tmp_path / f"m{type(freq).__name__}"))
+        pd.testing.assert_frame_equal(loaded.predict(3), model.predict(3))

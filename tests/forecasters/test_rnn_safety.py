@@ -277,3 +277,15 @@ def test_a_model_that_cannot_be_saved_is_announced_before_training():
     y = pd.Series(np.arange(40.0), index=pd.date_range("2024-01-01", periods=40, freq=holidays), name="s")
     with pytest.warns(UserWarning, match=r"cannot be saved: the frequency <CustomBusinessDay>"):
         RNNForecaster(horizon=2, window=4, hidden_size=4, max_steps=2, progress=False).fit(y, freq=holidays)
+
+
+def test_a_forecast_that_overflows_raises_instead_of_returning_nan(tmp_path):
+    """Issue 10 review: weights that overflow (here: set by hand, as a tampered folder could) must not give
+    NaN or inf forecasts silently."""
+    y = pd.Series(np.sin(np.arange(40) / 3) + 5, index=pd.date_range("2020-01-01", periods=40, freq="D"), name="s")
+    model = RNNForecaster(horizon=2, window=5, hidden_size=4, max_steps=2, progress=False, random_state=0).fit(y)
+    with torch.no_grad():
+        for p in model.net_.parameters():
+            p.fill_(1e38)
+    with pytest.raises(ValueError, match="series number 0 .* is not finite"):
+        model.predict()

@@ -49,3 +49,13 @@ def test_on_a_terminal_it_draws_one_tqdm_bar():
     bar.close()
     text = out.getvalue()
     assert "0/20" in text and "step/s" in text and "\r" in text and "fit: step" not in text  # redrawn in place
+
+
+def test_fits_inside_a_backtest_stay_quiet_the_backtest_draws_the_one_bar(capsys):
+    from tsrnn import backtest
+
+    y = pd.Series(np.sin(np.arange(60) / 3) + 5, index=pd.date_range("2020-01-01", periods=60, freq="MS"), name="s")
+    backtest(RNNForecaster(horizon=3, window=8, hidden_size=4, max_steps=20, random_state=0), y, horizon=3, folds=2,
+             progress=False)  # the RNN's own progress=True
+    out, err = capsys.readouterr()
+    assert "RNNForecaster fit" not in err and out == ""

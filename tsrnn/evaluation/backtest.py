@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._progress import outer_progress
 from .._schema import POINT, is_forecast_column
 from .._validation import check_int, check_positive_int
 from ..data import Panel, to_panel
@@ -271,8 +272,12 @@ def _advance(bar, n: int) -> None:
 
 
 def _run(forecaster, panel: Panel, plan: _Plan, *, level, n_jobs, progress, name) -> BacktestResult:
-    n_folds = plan.n_folds
-    bar = _progress_bar(progress, n_folds, name)
+    bar = _progress_bar(progress, plan.n_folds, name)
+    with outer_progress():  # one bar over folds; the fits inside stay quiet
+        return _run_folds(forecaster, panel, plan, level=level, n_jobs=n_jobs, bar=bar, name=name)
+
+
+def _run_folds(forecaster, panel: Panel, plan: _Plan, *, level, n_jobs, bar, name) -> BacktestResult:
     try:
         if plan.refit == 0 and get_forecaster_tags(forecaster).batch_origins:
             outcomes = _run_fast(forecaster, panel, plan, level, bar)

@@ -7,6 +7,7 @@ declare what they can do (`ForecasterTags`).
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import os
 from dataclasses import fields
@@ -283,6 +284,15 @@ class BaseForecaster(BaseEstimator):
         data_kwargs = dict(id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
                            fill_missing=fill_missing)
         panel = to_panel(df, min_length=self._min_length(), why=self._min_length_reason(), **data_kwargs)
+        if freq is not None and not isinstance(freq, str):
+            # An offset or Timedelta given as freq is kept as its alias when that says the same thing, so the
+            # model can be saved (JSON) and predict(df=...) parses new history the same way.
+            from pandas.tseries.frequencies import to_offset
+
+            alias = panel.freq.freqstr
+            with contextlib.suppress(ValueError, TypeError):
+                if to_offset(alias) == panel.freq:
+                    data_kwargs["freq"] = alias
         try:
             self._fit(panel)
         except BaseException:

@@ -185,7 +185,8 @@ def _collect_garbage(folder: Path, keep: str) -> None:
     """Delete what earlier or interrupted saves left in ``folder``; call only under its lock, after a commit."""
     for name in os.listdir(folder):
         entry = folder / name
-        if (_PAYLOAD.fullmatch(name) and name != keep) or _TEMP.fullmatch(name):
+        # Only what tsrnn wrote: a payload-named folder holding anything else is the user's and stays.
+        if name not in (keep, _LOCK) and _is_leftover(folder, name):
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
@@ -642,7 +643,9 @@ def _decode_panel(config: dict, arrays: dict):
 def _data_kwargs(config: dict) -> dict:
     kwargs = _entry(config, "data_kwargs", dict, _CONFIG)
     _need(set(kwargs) == set(_DATA_KEYS), f"{_CONFIG}: data_kwargs must have exactly the keys {list(_DATA_KEYS)}")
-    _need(all(isinstance(kwargs[k], str) for k in ("id_col", "time_col", "target_col"))
+    # Column names are strings or, in frames built from arrays, integers (JSON keeps both; never bools).
+    _need(all(isinstance(kwargs[k], str | int) and not isinstance(kwargs[k], bool)
+              for k in ("id_col", "time_col", "target_col"))
           and all(kwargs[k] is None or isinstance(kwargs[k], str) for k in ("freq", "fill_missing")),
           f"{_CONFIG}: data_kwargs values must be column names, a frequency alias and a fill policy")
     return dict(kwargs)

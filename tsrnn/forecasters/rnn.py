@@ -384,8 +384,11 @@ class RNNForecaster(BaseForecaster):
             p[name] = check_choice(getattr(self, name), name, valid)
         for name in ("hidden_size", "num_layers", "horizon", "batch_size", "n_models"):
             p[name] = check_int(getattr(self, name), name, low=1)
-        for name in ("window", "season_length", "max_steps", "max_epochs", "num_threads"):
+        for name in ("window", "season_length", "max_steps", "max_epochs"):
             p[name] = check_int(getattr(self, name), name, low=1, allow_none=True)
+        # More threads than a few per core only oversubscribe; OpenMP crashes the process on absurd counts.
+        p["num_threads"] = check_int(self.num_threads, "num_threads", low=1, high=4 * (os.cpu_count() or 1),
+                                     allow_none=True)
         for name in ("linear_skip", "calendar_features", "progress"):
             p[name] = check_bool(getattr(self, name), name)
         p["dropout"] = check_real(self.dropout, "dropout", low=0, high=1, high_open=True)
@@ -773,8 +776,17 @@ class RNNForecaster(BaseForecaster):
         loc, scale = stats
         z = out * scale[series, None, None] + loc[series, None, None]  # [n, H, Q] in transformed units
         z = np.sort(z, axis=-1)  # quantiles never cross
-        return np.stack([invert_transform(z[..., k], self.target_transform, last_level, self._season_length())
-                         for k in range(z.shape[-1])], axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            levels = np.stack([invert_transform(z[..., k], self.target_transform, last_level,
+                                                self._season_length()) for k in range(z.shape[-1])], axis=-1)
+        bad = ~np.isfinite(levels).all(axis=(1, 2))
+        if bad.any():  # never hand back NaN or inf as if it were a forecast
+            first = int(np.asarray(series)[np.flatnonzero(bad)[0]])
+            raise ValueError(f"the model's forecast for series number {first} (counting from 0, in the order of "
+                             "the history) is not finite (NaN or inf): "
+                             "its weights or statistics overflow on this history; refit the model, and check "
+                             "the history for values far outside the training data")
+        return levels
 
     def _outputs(self, levels: np.ndarray, horizon: int, intervals: list[float] | None = None) -> dict[str, np.ndarray]:
         """The forecast columns from ``levels`` ``[n, H, Q]``: the point forecast, the quantiles, and the

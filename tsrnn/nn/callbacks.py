@@ -46,12 +46,18 @@ class StepProgress(pl.Callback):
         self._val = None
         self._next_line = 0
         self._printed_at = -1
+        self._silent = False
         self._t0 = 0.0
 
     # -- the plain API (also used by the doctest) ------------------------------------------------------------
     def start(self) -> None:
+        from .._progress import inner_progress_allowed
+
         stream = self.stream if self.stream is not None else sys.stderr
         self._out = stream
+        self._silent = not inner_progress_allowed()  # a backtest or a search draws the one bar that matters
+        if self._silent:
+            return
         self._t0 = time.perf_counter()
         self._done, self._next_line = 0, 0
         if getattr(stream, "isatty", lambda: False)():
@@ -63,6 +69,8 @@ class StepProgress(pl.Callback):
             self._line()
 
     def advance(self, loss: float, val_loss: float | None = None) -> None:
+        if self._silent:
+            return
         self._done += 1
         self._loss = loss
         if val_loss is not None:
@@ -78,6 +86,8 @@ class StepProgress(pl.Callback):
             self._line()
 
     def close(self) -> None:
+        if self._silent:
+            return
         if self._bar is not None:
             self._bar.close()
             self._bar = None
