@@ -111,7 +111,7 @@ sales = pd.concat([load_dataset(name) for name in names], ignore_index=True)
 print(sales.groupby("unique_id")["y"].describe()[["count", "min", "max"]])
 
 # A two-layer LSTM of 32 units; fast mode shrinks it and trains 40 steps. Without max_steps the full run
-# uses the data-sized default (about 100 passes over the training windows).
+# uses the data-sized default (about 30 passes over the training windows).
 NET = dict(horizon=HORIZON, hidden_size=8 if FAST else 32, num_layers=1 if FAST else 2, progress=False)
 if FAST:
     NET["max_steps"] = 40

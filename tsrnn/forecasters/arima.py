@@ -154,7 +154,10 @@ class _PerSeriesForecaster(BaseForecaster):
         spec = self._make_spec(panel)
         names = self._exog_names(panel)
         args = [(type(self)._fit_one, *self._series_inputs(panel, i, names), spec) for i in range(panel.n_series)]
-        fits = _map_series(n_jobs, _fit_captured, args)
+        self._set_fits(panel, spec, names, _map_series(n_jobs, _fit_captured, args))
+
+    def _set_fits(self, panel: Panel, spec, names: list[str], fits: list) -> None:
+        """The fitted attributes, from one fit per series (by `_fit`, or restored from a saved folder)."""
         self.spec_ = spec
         self.season_length_ = spec.m
         self.exog_names_ = names
@@ -163,11 +166,9 @@ class _PerSeriesForecaster(BaseForecaster):
                 for uid, fit in zip(panel.ids, fits, strict=True)]
         table = pd.DataFrame(rows, columns=["unique_id", *self._table_columns])
         setattr(self, self._table_attr, table.rename(columns={"ic": spec.criterion}))
-        self.fit_report_ = pd.DataFrame(
-            {"unique_id": panel.ids,
-             "status": [f.status for f in fits],
-             "n_warnings": [f.n_warnings for f in fits],
-             "message": [f.message for f in fits]})
+        self.fit_report_ = pd.DataFrame({"unique_id": panel.ids, "status": [f.status for f in fits],
+                                         "n_warnings": [f.n_warnings for f in fits],
+                                         "message": [f.message for f in fits]})
 
     def _predict(self, panel: Panel, horizon: int, future, levels):
         names = self.exog_names_
@@ -241,17 +242,7 @@ class _PerSeriesForecaster(BaseForecaster):
                 y, X = self._series_inputs(panel, i, names)
                 fits.append(self._restore_fit(record, theta, y, X, spec.m, where))
         # The fitted attributes _fit and BaseForecaster.fit set.
-        self.spec_ = spec
-        self.season_length_ = spec.m
-        self.exog_names_ = names
-        self.models_ = fits
-        rows = [{"unique_id": uid, **{c: fit.info.get(c) for c in self._table_columns}}
-                for uid, fit in zip(panel.ids, fits, strict=True)]
-        table = pd.DataFrame(rows, columns=["unique_id", *self._table_columns])
-        setattr(self, self._table_attr, table.rename(columns={"ic": spec.criterion}))
-        self.fit_report_ = pd.DataFrame({"unique_id": panel.ids, "status": [f.status for f in fits],
-                                         "n_warnings": [f.n_warnings for f in fits],
-                                         "message": [f.message for f in fits]})
+        self._set_fits(panel, spec, names, fits)
         self.panel_ = panel
         self.freq_ = panel.freq
         self.data_kwargs_ = data_kwargs
