@@ -664,6 +664,22 @@ print("ok")
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
+def test_forecasting_from_a_saved_rnn_never_imports_lightning(tmp_path):
+    """Issue 14: `tsrnn predict` of an RNN pays for torch, not for the training stack (about 1.5 s)."""
+    import subprocess
+    import sys
+
+    path = RNNForecaster(**TINY).fit(two_series()).save(tmp_path / "m")
+    script = f"""
+import sys, tsrnn
+tsrnn.load({str(path)!r}).predict()
+assert "torch" in sys.modules and "lightning" not in sys.modules, sorted(m for m in sys.modules if "lightning" in m)
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
 def test_a_format_2_folder_still_loads(tmp_path):
     """Format 2 kept every array in one tensors.pt; folders saved by it load with the same forecasts."""
     model = RNNForecaster(**TINY).fit(two_series())

@@ -89,10 +89,14 @@ def _trainer_choices(param: str) -> tuple:
 
 
 def _check_hardware(accelerator, devices, precision):
-    """``accelerator``, ``devices`` and ``precision`` as Lightning accepts them, as plain Python values."""
-    import lightning.pytorch as pl
+    """``accelerator``, ``devices`` and ``precision`` as Lightning accepts them, as plain Python values.
 
-    if not isinstance(accelerator, pl.accelerators.Accelerator):
+    Lightning's own vocabulary (its precision literals, Accelerator objects) is read only once Lightning is
+    imported, as it is for training: loading and forecasting do not pay its import (about 1.5 s)."""
+    import sys
+
+    pl = sys.modules.get("lightning.pytorch")
+    if pl is None or not isinstance(accelerator, pl.accelerators.Accelerator):
         accelerator = check_choice(accelerator, "accelerator", _ACCELERATORS)
     ok = True
     if isinstance(devices, str):
@@ -111,7 +115,7 @@ def _check_hardware(accelerator, devices, precision):
     if not ok:
         raise InvalidParameterError(f"devices must be 'auto', a positive integer (how many), -1 (all), or a list of "
                                     f"device indices such as [0, 1], got {devices!r}")
-    allowed = _trainer_choices("precision") or (64, 32, 16, "64-true", "32-true", "16-mixed", "bf16-mixed",
+    allowed = (_trainer_choices("precision") if pl is not None else ()) or (64, 32, 16, "64-true", "32-true", "16-mixed", "bf16-mixed",
                                                 "16-true", "bf16-true", "64", "32", "16", "bf16")
     if isinstance(precision, numbers.Integral) and not isinstance(precision, bool | np.bool_):
         precision = int(precision)
@@ -138,10 +142,10 @@ def _check_trainer_kwargs(trainer_kwargs) -> dict:
     """``trainer_kwargs`` as a dict of arguments ``lightning.pytorch.Trainer`` takes and tsrnn does not set itself."""
     import inspect
 
-    import lightning.pytorch as pl
-
     if trainer_kwargs is None:
         return {}
+    import lightning.pytorch as pl
+
     if not isinstance(trainer_kwargs, dict):
         raise InvalidParameterError(f"trainer_kwargs must be a dict of lightning.pytorch.Trainer arguments or None, "
                                     f"got {type(trainer_kwargs).__name__}")
@@ -187,7 +191,7 @@ def _check_trained(module, data: np.ndarray, train_starts, window: int, horizon:
     scoring it on up to ``_CHECK_WINDOWS`` training windows spread evenly over the data."""
     import torch
 
-    from ..nn.datamodule import gather_batch
+    from ..nn.gather import gather_batch
 
     n = len(train_starts)
     pick = np.unique(np.linspace(0, n - 1, num=min(n, _CHECK_WINDOWS)).round().astype(np.int64))
@@ -761,7 +765,7 @@ class RNNForecaster(BaseForecaster):
         """Network outputs in per-series scaled units for windows starting at rows ``starts``: ``[n, H, Q]``."""
         import torch
 
-        from ..nn.datamodule import gather_batch
+        from ..nn.gather import gather_batch
 
         data_t = torch.as_tensor(data)
         known = torch.as_tensor(self.known_idx_, dtype=torch.long)

@@ -9,22 +9,9 @@ import lightning.pytorch as pl
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from .gather import gather_batch
+
 __all__ = ["WindowDataModule", "gather_batch"]
-
-
-def gather_batch(data: torch.Tensor, starts: torch.Tensor, window: int, horizon: int, known_idx: torch.Tensor):
-    """Gather ``(past, future_known, target)`` for window start rows ``starts`` of ``data`` ``[total, F]``.
-
-    Example
-    -------
-    >>> data = torch.arange(20.0).view(10, 2)
-    >>> past, fut, y = gather_batch(data, torch.tensor([0, 4]), 3, 2, torch.tensor([1]))
-    >>> tuple(past.shape), tuple(fut.shape), y.tolist()
-    ((2, 3, 2), (2, 2, 1), [[6.0, 8.0], [14.0, 16.0]])
-    """
-    rows = starts[:, None] + torch.arange(window + horizon, device=starts.device)  # [B, window + horizon]
-    block = data[rows]  # [B, window + horizon, F]
-    return block[:, :window], block[:, window:][..., known_idx], block[:, window:, 0]
 
 
 class WindowDataModule(pl.LightningDataModule):
