@@ -758,3 +758,18 @@ def test_a_timedelta_or_offset_freq_is_kept_as_its_alias_so_the_model_saves(tmp_
         assert isinstance(model.data_kwargs_["freq"], str)
         loaded = tsrnn.load(model.save(tmp_path / f"m{type(freq).__name__}"))
         pd.testing.assert_frame_equal(loaded.predict(3), model.predict(3))
+
+
+def test_history_in_another_time_zone_than_the_fit_is_refused():
+    """Issue 10 review: naive history for a Tokyo model was accepted and the forecasts lost their zone."""
+    from tsrnn.errors import DataError
+
+    ds = pd.date_range("2017-01-01", periods=24, freq="MS", tz="Asia/Tokyo")
+    df = pd.DataFrame({"unique_id": "a", "ds": ds, "y": np.arange(24.0)})
+    model = NaiveForecaster().fit(df)
+    assert str(model.predict(2, df=df)["ds"].dt.tz) == "Asia/Tokyo"
+    with pytest.raises(DataError, match="time zone None but the model was fitted on time zone Asia/Tokyo"):
+        model.predict(2, df=df.assign(ds=ds.tz_localize(None)))
+    naive = NaiveForecaster().fit(df.assign(ds=ds.tz_localize(None)))
+    with pytest.raises(DataError, match="fitted on naive timestamps"):
+        naive.predict(2, df=df)

@@ -289,3 +289,9 @@ def test_a_forecast_that_overflows_raises_instead_of_returning_nan(tmp_path):
             p.fill_(1e38)
     with pytest.raises(ValueError, match="series number 0 .* is not finite"):
         model.predict()
+
+
+def test_a_network_too_large_to_allocate_is_named_not_a_raw_torch_error():
+    y = pd.Series(np.arange(30.0), index=pd.date_range("2020-01-01", periods=30), name="s")
+    with pytest.raises(InvalidParameterError, match=r"hidden_size=10000000, num_layers=2 .* cannot be built"):
+        RNNForecaster(hidden_size=10**7, window=5, horizon=2, progress=False).fit(y)

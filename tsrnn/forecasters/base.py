@@ -405,6 +405,14 @@ class BaseForecaster(BaseEstimator):
         if panel.freq != self.freq_:
             raise DataError(f"df has frequency {panel.freq.freqstr!r} but the model was fitted on "
                             f"{self.freq_.freqstr!r} data")
+        fitted_tz, given_tz = self.panel_.starts.tz, panel.starts.tz
+        if (fitted_tz is None) != (given_tz is None) or str(fitted_tz) != str(given_tz):
+            # A different zone moves every timestamp (and the calendar features) by hours: refuse, never guess.
+            raise DataError(f"df has timestamps in time zone {given_tz} but the model was fitted on time zone "
+                            f"{fitted_tz}; convert them first, e.g. df['ds'].dt.tz_localize('{fitted_tz}') or "
+                            f".dt.tz_convert(...)" if fitted_tz is not None else
+                            f"df has timestamps in time zone {given_tz} but the model was fitted on naive "
+                            "timestamps; drop the zone first, e.g. df['ds'].dt.tz_localize(None)")
         return panel
 
     def _future_values(self, X_future, panel: Panel, horizon: int) -> np.ndarray | None:

@@ -695,7 +695,13 @@ class RNNForecaster(BaseForecaster):
         """The untrained network these parameters describe: the one place a network is built."""
         from ..nn.networks import ForecastNet
 
-        return ForecastNet.from_config(self._network_config(n_features, known_idx, window, quantiles))
+        try:
+            return ForecastNet.from_config(self._network_config(n_features, known_idx, window, quantiles))
+        except (RuntimeError, MemoryError) as err:  # torch cannot allocate the weights asked for
+            raise InvalidParameterError(
+                f"a network of hidden_size={self.hidden_size}, num_layers={self.num_layers} and window={window} "
+                f"cannot be built on this machine ({type(err).__name__}: {str(err)[:200]}); use a smaller "
+                "hidden_size, num_layers or window") from None
 
     def _train_member(self, net, data, train_starts, val_starts, window, known_idx, quantiles, seed):
         """Train one network with Lightning; returns the trained ``ForecastModule`` (its history included)."""
@@ -716,6 +722,9 @@ class RNNForecaster(BaseForecaster):
                 patience = 5 if self.early_stopping is True else check_positive_int(self.early_stopping,
                                                                                     "early_stopping")
                 callbacks.append(pl.callbacks.EarlyStopping("val_loss", patience=patience, mode="min"))
+        from ..nn.callbacks import ReleaseProcessGroup
+
+        callbacks.append(ReleaseProcessGroup())
         settings = self._trainer_settings(len(train_starts))  # max_steps, max_epochs, clipping, hardware
         if self.progress:
             from ..nn.callbacks import StepProgress

@@ -7,7 +7,7 @@ import time
 
 import lightning.pytorch as pl
 
-__all__ = ["StepProgress"]
+__all__ = ["StepProgress", "ReleaseProcessGroup"]
 
 
 class StepProgress(pl.Callback):
@@ -123,3 +123,26 @@ class StepProgress(pl.Callback):
     def on_train_end(self, trainer, module) -> None:
         if trainer.is_global_zero:
             self.close()
+
+
+class ReleaseProcessGroup(pl.Callback):
+    """Destroy the distributed process group when training ends in a process that created one.
+
+    Processes started by ``strategy="ddp_spawn"`` leave through ``os._exit``, so the ``atexit`` handler that
+    would destroy the group never runs, and the gloo backend's threads then sometimes abort the process at exit
+    ("terminate called without an active exception", SIGABRT), failing the whole fit after training finished.
+    Once the trainer has torn down (the model unwrapped), nothing needs the group any more.
+
+    Example
+    -------
+    >>> callback = ReleaseProcessGroup()  # tsrnn adds it to every Trainer it builds
+    >>> callback.state_key
+    'ReleaseProcessGroup'
+    """
+
+    def teardown(self, trainer, pl_module, stage: str) -> None:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            dist.barrier()  # every rank has finished its collectives before the group goes
+            dist.destroy_process_group()
