@@ -773,3 +773,13 @@ def test_history_in_another_time_zone_than_the_fit_is_refused():
     naive = NaiveForecaster().fit(df.assign(ds=ds.tz_localize(None)))
     with pytest.raises(DataError, match="fitted on naive timestamps"):
         naive.predict(2, df=df)
+
+
+def test_a_re_signed_config_whose_frequency_runs_backwards_is_refused(tmp_path):
+    model = NaiveForecaster().fit(monthly())
+    path = model.save(tmp_path / "m")
+    config = json.loads((payload(path) / "config.json").read_text())
+    config["freq"] = "-1MS"
+    rewrite(path, config=config)
+    with pytest.raises(IncompatibleModelError, match="runs backwards in time"):
+        load_forecaster(path)

@@ -295,3 +295,10 @@ def test_a_network_too_large_to_allocate_is_named_not_a_raw_torch_error():
     y = pd.Series(np.arange(30.0), index=pd.date_range("2020-01-01", periods=30), name="s")
     with pytest.raises(InvalidParameterError, match=r"hidden_size=10000000, num_layers=2 .* cannot be built"):
         RNNForecaster(hidden_size=10**7, window=5, horizon=2, progress=False).fit(y)
+
+
+@pytest.mark.parametrize("kwargs", [{"accumulate_grad_batches": 0}, {"logger": "x"}])
+def test_trainer_kwargs_that_fail_inside_training_are_named(kwargs):
+    y = pd.Series(np.arange(30.0), index=pd.date_range("2020-01-01", periods=30), name="s")
+    with pytest.raises(InvalidParameterError, match=r"training failed with the settings in trainer_kwargs="):
+        RNNForecaster(hidden_size=4, window=5, horizon=2, max_steps=2, progress=False, trainer_kwargs=kwargs).fit(y)

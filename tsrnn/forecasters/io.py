@@ -604,6 +604,7 @@ def _decode_panel(config: dict, arrays: dict):
         freq = to_offset(_entry(config, "freq", str, _CONFIG))
     except ValueError:
         raise IncompatibleModelError(f"{_CONFIG}: {config['freq']!r} is not a frequency") from None
+    _need(getattr(freq, "n", 1) > 0, f"{_CONFIG}: freq {config['freq']!r} runs backwards in time")
     n = len(ids_list)
     values = _array(arrays, "panel_values", np.float32, 1, finite=True)
     offsets = _array(arrays, "panel_offsets", np.int64, 1)

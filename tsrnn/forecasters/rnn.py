@@ -755,7 +755,15 @@ class RNNForecaster(BaseForecaster):
         kwargs.update(extra)
         with _quiet_lightning(), torch_threads(self._cpu_threads()):
             trainer = _make_trainer(kwargs)
-            trainer.fit(module, datamodule=dm)
+            try:
+                trainer.fit(module, datamodule=dm)
+            except (ZeroDivisionError, AttributeError, TypeError) as err:
+                if not self.trainer_kwargs:
+                    raise
+                # Lightning checks few of its arguments up front; a bad one often fails deep inside fit.
+                raise InvalidParameterError(
+                    f"training failed with the settings in trainer_kwargs={self.trainer_kwargs!r} "
+                    f"({type(err).__name__}: {err}); check them against lightning.pytorch.Trainer") from err
             _check_trained(module, data, train_starts, window, horizon, known_idx)
         return module
 
