@@ -46,3 +46,26 @@ def test_training_uses_num_threads_and_gives_the_setting_back(cls, num_threads, 
 def test_num_threads_must_be_a_positive_int(bad):
     with pytest.raises(InvalidParameterError, match="num_threads"):
         RNNForecaster(horizon=2, window=5, num_threads=bad, progress=False).fit(series())
+
+
+class SeesPrecision(pl.Callback):
+    def on_train_start(self, trainer, module):
+        self.precision = trainer.precision
+
+
+def test_precision_auto_trains_in_32_bits_on_the_cpu():
+    spy = SeesPrecision()
+    RNNForecaster(horizon=2, window=5, hidden_size=4, max_steps=2, progress=False, precision="auto",
+                  accelerator="cpu", trainer_kwargs={"callbacks": [spy]}).fit(series())
+    assert spy.precision == "32-true"
+
+
+def test_precision_auto_picks_bf16_only_on_a_cuda_gpu_with_bfloat16(monkeypatch):
+    from tsrnn.forecasters.rnn import auto_precision
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert auto_precision("auto") == "bf16-mixed" and auto_precision("cuda") == "bf16-mixed"
+    assert auto_precision("cpu") == "32-true"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert auto_precision("auto") == "32-true"
