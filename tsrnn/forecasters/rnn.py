@@ -311,9 +311,10 @@ class RNNForecaster(BaseForecaster):
         (`tsrnn.nn.networks.MedianEnsemble`); training costs ``n_models`` fits.
     num_threads : int, optional
         CPU threads torch may use while this model trains and predicts (restored afterwards, never changed
-        for the rest of the process). None: one thread, measured fastest for networks of this size on shared
-        2-core machines and immune to the oversubscription that made fits 7-27x slower (benchmarks/RESULTS.md,
-        "Thread policy"); raise it for large networks on a machine of your own. A given seed gives the same
+        for the rest of the process). None: one thread, which is predictable where other work shares the cores
+        (two threads were 1.7-7x slower there, one thread unaffected) but about 2.6x slower than two threads
+        on an idle 2-core machine (benchmarks/RESULTS.md, "Thread policy"): on a machine of your own, pass
+        ``num_threads=os.cpu_count()``. A given seed gives the same
         forecast with the same ``num_threads``; other thread counts can change the last bits of float32 sums
         and so, through training, the forecast slightly.
     accelerator, devices, precision, progress, trainer_kwargs : passed to ``lightning.Trainer``
