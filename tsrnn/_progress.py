@@ -35,5 +35,11 @@ def outer_progress():
 
 
 def inner_progress_allowed() -> bool:
-    """False while a backtest or a search is running its own progress bar (see `outer_progress`)."""
+    """False while a backtest or a search is running its own progress bar (see `outer_progress`).
+
+    Example
+    -------
+    >>> inner_progress_allowed()  # no backtest running here
+    True
+    """
     return _depth == 0

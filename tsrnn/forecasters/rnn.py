@@ -37,7 +37,7 @@ from ..windows import window_origins
 from .base import BaseForecaster
 from .tags import ForecasterTags
 
-__all__ = ["RNNForecaster"]
+__all__ = ["RNNForecaster", "default_max_steps", "auto_precision", "torch_threads"]
 
 _DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 _PREDICT_CHUNK = 8192  # windows per forward pass when predicting: bounds memory
