@@ -176,6 +176,22 @@ def test_backtest_prints_the_leaderboard_and_writes_report_and_csv(capsys, tmp_p
     assert "horizon 12, 2 folds" in err  # the horizon defaults to the season length (12 months)
 
 
+def test_backtest_places_origins_with_gap_train_size_and_initial(capsys, tmp_path):
+    board = tmp_path / "board.csv"
+    code, _, _ = run(capsys, "backtest", "--dataset", "shampoo", "--models", "naive,drift", "--horizon", 3,
+                     "--folds", 2, "--gap", 1, "--train-size", 14, "--out", board)
+    assert code == 0
+    # The same origins through the API: the CLI builds one RollingOrigin and hands it to compare.
+    cv = tsrnn.RollingOrigin(3, folds=2, train_size=14, gap=1)
+    api = tsrnn.compare({"naive": tsrnn.NaiveForecaster(), "drift": tsrnn.DriftForecaster()},
+                        tsrnn.load_dataset("shampoo"), cv=cv, progress=False)
+    table = pd.read_csv(board).set_index("model")
+    np.testing.assert_allclose(table.loc[api.leaderboard.index, "MAE"], api.leaderboard["MAE"], rtol=1e-9)
+    assert (api.results["drift"].origins["n_train"] == 14).all()
+    code, _, err = run(capsys, "backtest", "--dataset", "shampoo", "--models", "naive", "--gap", -1)
+    assert code == 2 and "--gap" in err
+
+
 def test_backtest_rejects_a_parameter_no_model_has(capsys):
     code, _, err = run(capsys, "backtest", "--dataset", "airpassengers", "--models", "arima,snaive",
                        "--param", "hidden_size=4")
@@ -290,7 +306,8 @@ BAD_INVOCATIONS = [
     ([*BACKTEST, "--models", "naive,prophet"], "prophet"),
     ([*BACKTEST, "--step", "99999999999999999999999"], "too large"),
     ([*BACKTEST, "--freq", "fortnightly"], "fortnightly"),
-    ([*TUNE, "--folds", "9"], "9 fold(s) of horizon 3 (step 3, gap 0) do not fit series 'shampoo' of 36"),
+    ([*TUNE, "--folds", "9"], "9 fold(s) of horizon 3 (step 3, gap 0, smallest cutoff 13) need series of at least "
+                              "40 observations, but series 'shampoo' has 36"),
     (["tune", *SHAMPOO, "--model", "snaive", "--trials", "2", "--folds", "2"],  # horizon 12 = the season
      "needs at least season_length + 1 = 13, for the scale of MASE"),
     ([*TUNE, "--storage", "sqlite:///no_folder/tuning.db"], "no_folder does not exist"),

@@ -784,3 +784,16 @@ def test_future_covariate_dates_are_read_in_the_order_the_panel_frequency_allows
     p = to_panel(pd.Series([1.0, 2.0, 3.0], index=pd.date_range("2020-01-01", periods=3, freq="MS"), name="a"))
     X = pd.DataFrame({"unique_id": "a", "ds": ["01/04/2020", "01/05/2020"], "promo": [1.0, 0.0]})  # April, May
     assert future_covariates(X, p, 2, ["promo"])[0, :, 0].tolist() == [1.0, 0.0]
+
+
+def test_daily_series_one_without_weekend_rows_are_one_daily_panel():
+    from tsrnn.data import to_panel
+
+    days = pd.date_range("2024-01-01", periods=14, freq="D")
+    weekdays = days[days.day_of_week < 5]
+    df = pd.concat([pd.DataFrame({"unique_id": "a", "ds": days, "y": 1.0}),
+                    pd.DataFrame({"unique_id": "b", "ds": weekdays, "y": 2.0})])
+    assert to_panel(df, fill_missing="ffill").freq == pd.tseries.frequencies.to_offset("D")
+    monthly = pd.DataFrame({"unique_id": "c", "ds": pd.date_range("2024-01-01", periods=5, freq="MS"), "y": 1.0})
+    with pytest.raises(Exception, match="different frequencies"):
+        to_panel(pd.concat([df, monthly]))

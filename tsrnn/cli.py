@@ -76,6 +76,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    return 0 if text.strip() == "0" else _positive_int(text)
+
+
 def _refit(text: str):
     lowered = text.strip().lower()
     if lowered in ("true", "yes", "1"):
@@ -261,30 +265,96 @@ def _data_kwargs(args, config_data: dict | None = None) -> dict:
         value = getattr(args, key, None)
         if value is not None:
             kwargs[key] = value
+    if isinstance(kwargs["id_col"], list) and len(kwargs["id_col"]) == 1:  # --id-col given once
+        kwargs["id_col"] = kwargs["id_col"][0]
+    if isinstance(kwargs["fill_missing"], list):  # --fill-missing POLICY, or COL=POLICY repeated
+        kwargs["fill_missing"] = _fill_policies(kwargs["fill_missing"])
     return kwargs
 
 
+def _fill_policies(values: list[str]):
+    """``--fill-missing`` values: one policy for every column, or ``COL=POLICY`` pairs (a dict)."""
+    from .data import FILL_POLICIES
+
+    plain = [v for v in values if "=" not in v]
+    if plain and len(values) > 1:
+        raise ValueError(f"--fill-missing takes one policy for every column, or COL=POLICY once per column; got "
+                         f"{values}")
+    if plain:
+        policies = {None: plain[0]}
+    else:
+        policies = dict(v.split("=", 1) for v in values)
+    bad = {k: v for k, v in policies.items() if v not in FILL_POLICIES}
+    if bad:
+        col, policy = next(iter(bad.items()))
+        raise ValueError(f"--fill-missing {'' if col is None else col + '='}{policy}: the policy must be one of "
+                         f"{', '.join(FILL_POLICIES)}")
+    return plain[0] if plain else policies
+
+
+# Covariate roles on the command line -> the parameter each model names them with (ARIMA: exog).
+_ROLE_PARAMS = {"past": ("past_covariates",), "future": ("future_covariates", "exog"),
+                "static": ("static_covariates",), "categorical": ("categorical_covariates",)}
+
+
+def _with_roles(model, name: str, args, strict: bool):
+    """``model`` with the columns of ``--past``/``--future``/``--static`` set as its covariates; a model without
+    that role is an error when ``strict`` (one model), else left as it is (several models)."""
+    valid = model.get_params(deep=False)
+    updates = {}
+    for flag, params in _ROLE_PARAMS.items():
+        columns = getattr(args, flag, None)
+        if columns is None:
+            continue
+        key = next((p for p in params if p in valid), None)
+        if key is None:
+            if strict:
+                raise ValueError(f"--{flag}: {name} ({type(model).__name__}) reads no {flag} covariates")
+            continue
+        updates[key] = columns
+    return model.set_params(**updates)
+
+
+def _columns_arg(text: str) -> list[str]:
+    """A comma-separated list of column names (empty: none)."""
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
 def _load_data(args):
-    """The frame named by ``--dataset`` or ``--data``."""
+    """The frame named by ``--dataset`` or ``--data`` (the columns of ``--categorical`` as categories)."""
     from . import load_dataset
 
-    return load_dataset(args.dataset) if args.dataset else _read_frame(args.data)
+    frame = load_dataset(args.dataset) if args.dataset else _read_frame(args.data)
+    return _as_categories(frame, getattr(args, "categorical", None), "--categorical")
+
+
+def _as_categories(frame, columns, what: str):
+    """``frame`` with ``columns`` as pandas categoricals (a file stores categories as text)."""
+    if frame is None or not columns:
+        return frame
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what}: column(s) {missing} are not in the data; it has {list(frame.columns)}")
+    return frame.astype({c: "category" for c in columns})
 
 
 def _make_model(name: str, params: dict, horizon: int | None, *, strict: bool = True):
-    """A forecaster for a command-line model name with ``params`` set; ``horizon`` fills its ``horizon`` parameter.
+    """A forecaster for a command-line model name with ``params`` set; ``horizon`` fills the parameter its tags
+    name as the trained-for horizon (``horizon_param``), if it has one.
 
     With ``strict=False`` parameters the model does not have are skipped (for several models sharing --param).
     """
     import tsrnn
+    from tsrnn.forecasters.tags import get_forecaster_tags
 
     class_name, fixed = _MODELS[name]
     model = getattr(tsrnn, class_name)(**fixed)
     valid = model.get_params(deep=False)
-    if horizon is not None and "horizon" in valid:
-        if "horizon" in params and params["horizon"] != horizon:
-            raise ValueError(f"--param horizon={params['horizon']} disagrees with --horizon {horizon}")
-        params = {**params, "horizon": horizon}
+    horizon_param = get_forecaster_tags(model).horizon_param
+    if horizon is not None and horizon_param is not None:
+        if horizon_param in params and params[horizon_param] != horizon:
+            raise ValueError(f"--param {horizon_param}={params[horizon_param]} disagrees with --horizon {horizon}")
+        params = {**params, horizon_param: horizon}
     if not strict:
         params = {k: v for k, v in params.items() if k in valid}
     unknown = sorted(set(params) - set(valid))
@@ -377,7 +447,7 @@ def _cmd_fit(args) -> int:
         raise ValueError(f"--config {args.config}: 'data' must be a table ([data]) of column names")
     params = {**config, **dict(args.param)}
     data_kwargs = _data_kwargs(args, config_data)
-    model = _make_model(args.model, params, args.horizon)
+    model = _with_roles(_make_model(args.model, params, args.horizon), args.model, args, strict=True)
     check_save_target(args.out, overwrite=args.force)  # refuse before the work, not after it
     _check_model_output(args.out, "--out")
     frame = _load_data(args)
@@ -404,9 +474,13 @@ def _cmd_predict(args) -> int:
     except (KeyError, IndexError, AttributeError) as err:  # a malformed folder that got past the loader's checks
         raise ValueError(f"--model {args.model} is not a valid tsrnn model folder ({type(err).__name__}: {err})") \
             from None
+    categorical = model.categorical_covariates_  # stored as text in a file: categories again
+    frame = _as_categories(frame, [c for c in categorical if frame is not None and c in frame.columns], "")
+    future = _as_categories(future, [c for c in categorical if future is not None and c in future.columns], "")
     forecasts = model.predict(horizon=horizon, df=frame, X_future=future, level=args.level)
     _write_frame(forecasts, args.outputs.path(args.out))
-    print(f"wrote {len(forecasts)} forecasts ({forecasts['unique_id'].nunique()} series) to {args.out}")
+    id_cols = list(forecasts.columns[: forecasts.columns.get_loc("ds")])  # unique_id, or the fit's id columns
+    print(f"wrote {len(forecasts)} forecasts ({len(forecasts.drop_duplicates(id_cols))} series) to {args.out}")
     return 0
 
 
@@ -421,9 +495,17 @@ def _cmd_backtest(args) -> int:
     frame = _load_data(args)
     horizon = _default_horizon(args, frame, data_kwargs)
     models = _models_for(args.models, args.param, horizon)
+    models = {name: _with_roles(model, name, args, strict=False) for name, model in models.items()}
+    for flag, params in _ROLE_PARAMS.items():
+        if getattr(args, flag, None) is not None and not any(
+                p in m.get_params(deep=False) for m in models.values() for p in params):
+            raise ValueError(f"--{flag}: none of the models {list(models)} reads {flag} covariates")
+    from . import RollingOrigin
+
+    cv = RollingOrigin(horizon, folds=args.folds, step=args.step, initial=args.initial, train_size=args.train_size,
+                       gap=args.gap)
     _progress(f"tsrnn backtest: {', '.join(models)}; horizon {horizon}, {args.folds} folds, refit={args.refit}")
-    result = compare(models, frame, horizon=horizon, folds=args.folds, refit=args.refit, step=args.step,
-                     progress=True, **data_kwargs)
+    result = compare(models, frame, cv=cv, refit=args.refit, progress=True, **data_kwargs)
     _print_table(result.leaderboard)
     if args.out:
         _write_frame(result.leaderboard.reset_index(), args.outputs.path(args.out))
@@ -522,7 +604,8 @@ def _cmd_demo(args) -> int:
         print()
         _print_table(result.leaderboard, f"{title} (horizon {horizon}, {folds} folds)")
         sections += [(f"{title}: {name}", content)
-                     for name, content in backtest_sections(result.results, leaderboard=result.leaderboard)]
+                     for name, content in backtest_sections(result.results, leaderboard=result.leaderboard,
+                                                            baseline=result.baseline, params=result.params)]
         _progress(f"[{k}/{len(jobs)}] done after {time.perf_counter() - start:.0f} s")
     write_report(args.outputs.path(args.out), "tsrnn demo: recurrent networks against ARIMA and naive baselines",
                  sections, subtitle="fast mode" if fast else None)
@@ -571,7 +654,8 @@ the history in that file (same column names as in fit). Without --horizon, the h
 
 --param KEY=VALUE goes to every model that has the parameter (max_steps: the RNNs); MODEL.KEY=VALUE
 to that model only. --refit: true (refit at every fold), false (fit once, before the first fold), or k
-(every k-th fold).""",
+(every k-th fold). --step, --gap, --train-size and --initial place the origins (tsrnn.RollingOrigin): e.g.
+--gap 1 skips a publication delay, --train-size 60 trains every fold on its last 60 observations.""",
     "tune": """examples:
   tsrnn tune --dataset airpassengers --model lstm --trials 30 --storage sqlite:///tuning.db --study air-lstm
   tsrnn tune --dataset airpassengers --model lstm --trials 50 --storage sqlite:///tuning.db --study air-lstm
@@ -596,12 +680,26 @@ def _add_data_source(parser, required: bool = True) -> None:
 
 def _add_data_columns(parser) -> None:
     group = parser.add_argument_group("data columns (defaults: unique_id, ds, y; frequency inferred)")
-    group.add_argument("--id-col", dest="id_col", metavar="COL", help="series identifier column")
+    group.add_argument("--id-col", dest="id_col", metavar="COL", action="append",
+                       help="series identifier column; repeat it when several columns identify a series "
+                            "(--id-col store --id-col item)")
     group.add_argument("--time-col", dest="time_col", metavar="COL", help="timestamp column")
     group.add_argument("--target-col", dest="target_col", metavar="COL", help="target column")
-    group.add_argument("--freq", help="pandas frequency alias (MS, B, D...) when it cannot be inferred")
-    group.add_argument("--fill-missing", dest="fill_missing", choices=("ffill", "interpolate", "zero"),
-                       help="how to fill missing timestamps and values (default: they are errors)")
+    group.add_argument("--freq", help="pandas frequency alias (MS, B, D...) when it cannot be inferred; 'NYSE' for "
+                                      "that exchange's trading days, 'trading' for the days the data has")
+    group.add_argument("--fill-missing", dest="fill_missing", action="append", metavar="[COL=]POLICY",
+                       help="how to fill missing timestamps and values: ffill, interpolate or zero for every column, "
+                            "or COL=POLICY, repeatable, per column (default: they are errors)")
+
+
+def _add_roles(parser) -> None:
+    group = parser.add_argument_group("covariates by role (comma-separated columns; other columns are ignored)")
+    group.add_argument("--past", type=_columns_arg, metavar="COLS", help="past covariates, known up to the origin")
+    group.add_argument("--future", type=_columns_arg, metavar="COLS",
+                       help="future covariates, known ahead (ARIMA's exog); 'tsrnn predict --future FILE' gives them")
+    group.add_argument("--static", type=_columns_arg, metavar="COLS", help="static covariates, one value per series")
+    group.add_argument("--categorical", type=_columns_arg, metavar="COLS",
+                       help="which of those are categories (text in the file), embedded by the RNN")
 
 
 def _add_param(parser, help_text: str) -> None:
@@ -655,6 +753,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_param(fit, "an estimator parameter, repeatable (hidden_size=32, scaler=standard)")
     fit.add_argument("--config", metavar="TOML", help="a TOML file of estimator parameters (+ optional [data] table)")
     _add_data_columns(fit)
+    _add_roles(fit)
     fit.add_argument("--out", required=True, metavar="MODEL_DIR", help="the model folder to write")
     fit.add_argument("--force", action="store_true",
                      help="replace an existing model folder at --out (other files and folders are never replaced)")
@@ -679,10 +778,17 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--horizon", type=_positive_int, metavar="H", help="steps per fold (default: the season length)")
     bt.add_argument("--folds", type=_positive_int, default=3, metavar="K", help="number of origins (default 3)")
     bt.add_argument("--step", type=_positive_int, metavar="S", help="steps between origins (default: the horizon)")
+    bt.add_argument("--gap", type=_non_negative_int, default=0, metavar="G",
+                    help="steps between each origin and its scored horizon, forecast but not scored (default 0)")
+    bt.add_argument("--train-size", type=_positive_int, metavar="N",
+                    help="train on the last N observations before each origin (a sliding window; default: all)")
+    bt.add_argument("--initial", type=_positive_int, metavar="N",
+                    help="smallest number of observations before the first origin (default: what the models need)")
     bt.add_argument("--refit", type=_refit, default=True, metavar="{true,false,k}",
                     help="refit at every fold (true, default), once (false) or every k-th fold")
     _add_param(bt, "KEY=VALUE for every model having KEY, or MODEL.KEY=VALUE; repeatable")
     _add_data_columns(bt)
+    _add_roles(bt)
     bt.add_argument("--report", metavar="HTML", help="write the HTML report (leaderboard, plots) here")
     bt.add_argument("--out", metavar="FILE", help="write the leaderboard as .csv or .parquet")
     bt.set_defaults(func=_cmd_backtest)

@@ -17,10 +17,18 @@ from pandas.tseries.frequencies import to_offset
 
 from ._validation import check_positive_int
 from .errors import DataError
-from .frequency import CANDIDATE_FREQS, season_length_for, seasonal_periods_for
+from .frequency import (
+    CANDIDATE_FREQS,
+    TRADING,
+    is_exchange,
+    season_length_for,
+    seasonal_periods_for,
+    trading_days,
+)
 
 __all__ = ["Panel", "to_panel", "check_positive_int", "future_covariates", "FILL_POLICIES", "season_length_for",
-           "seasonal_periods_for"]
+           "seasonal_periods_for", "split_ids", "ARRAY_START", "as_pandas",
+           "static_values", "category_codes"]
 
 FILL_POLICIES = ("ffill", "interpolate", "zero")
 
@@ -33,7 +41,8 @@ class Panel:
     Build one with `to_panel`; a Panel is never modified in place.
 
     When `to_panel` filled missing values (``fill_missing=``), ``missing`` marks them (``[total, 1 + k]``:
-    the target, then each covariate) and ``fill_missing`` names the policy. A `slice` then fills its
+    the target, then each covariate) and ``fill_missing`` names the policy (or holds one per column, None where
+    a column has none, when `to_panel` got a dict). A `slice` then fills its
     missing values again from the observed values inside the slice alone, so a panel cut at a cutoff holds
     nothing derived from after it (an interpolation across the cutoff would otherwise leak the future).
 
@@ -56,7 +65,7 @@ class Panel:
     covariates: np.ndarray  # [total, n_covariates] float32
     covariate_names: tuple[str, ...] = ()
     missing: np.ndarray | None = None  # [total, 1 + n_covariates] bool: True where a value was filled in
-    fill_missing: str | None = None  # the policy that filled them, applied again to every slice
+    fill_missing: str | tuple | None = None  # the policy (or one per column) that filled them, applied again
 
     @property
     def n_series(self) -> int:
@@ -91,8 +100,9 @@ class Panel:
         if self.n_series == 0:
             return pd.DatetimeIndex([])
         ends = pd.DatetimeIndex([self.end(i) for i in range(self.n_series)])
-        grid = pd.date_range(ends.min() + self.freq, ends.max() + horizon * self.freq, freq=self.freq)
-        first = grid.get_indexer(ends + self.freq)
+        grid = pd.date_range(ends.min(), ends.max() + horizon * self.freq, freq=self.freq)
+        first = grid.get_indexer(ends)  # the step after each end is the next grid point (no offset arithmetic on
+        first = np.where(first >= 0, first + 1, -1)  # an index: custom business days would warn and loop)
         if np.any(first < 0):  # series on different phases of the grid (daily at 00:00 and at 12:00)
             return self.future_index(0, horizon).append([self.future_index(i, horizon)
                                                          for i in range(1, self.n_series)])
@@ -140,12 +150,18 @@ class Panel:
         end = np.broadcast_to(np.asarray(end, dtype=np.int64), lengths.shape)
         if np.any(begin < 0) or np.any(end > lengths) or np.any(end <= begin):
             raise DataError("Panel.slice needs 0 <= begin < end <= length for every series")
-        pieces = [np.arange(self.offsets[i] + begin[i], self.offsets[i] + end[i]) for i in range(self.n_series)]
-        take = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+        # A mask, not an array of row numbers: a backtest cuts panels of millions of rows, and int64 row numbers
+        # would take twice the memory of the float32 values they select (the rows stay in the same order).
+        take = np.zeros(len(self.values), dtype=bool)
+        for i in range(self.n_series):
+            take[self.offsets[i] + begin[i]:self.offsets[i] + end[i]] = True
         new_len = end - begin
         offsets = np.concatenate([[0], np.cumsum(new_len)]).astype(np.int64)
         starts = pd.DatetimeIndex([self.starts[i] + int(begin[i]) * self.freq for i in range(self.n_series)])
-        values, covariates, missing = self.values[take], self.covariates[take], None
+        values, missing = self.values[take], None
+        # Boolean indexing of a 2-D array builds int64 row numbers first: skipped when there is no covariate.
+        covariates = (self.covariates[take] if self.covariates.shape[1] else
+                      np.zeros((len(values), 0), dtype=self.covariates.dtype))
         if self.missing is not None:
             missing = self.missing[take]
             if missing.any():  # fill again from this slice alone: nothing outside it may shape the values
@@ -286,6 +302,136 @@ def _as_long(data, id_col: str, time_col: str, target_col: str) -> tuple[pd.Data
                     f"Name yours with id_col=, time_col=, target_col={hint}")
     extras = [c for c in data.columns if c not in (id_col, time_col, target_col)]
     return data.loc[:, [id_col, time_col, target_col, *extras]].copy(), _Layout("long", target_col)
+
+
+ARRAY_START = pd.Timestamp("2000-01-01")  # where the steps of a numpy array input are dated from
+
+
+def as_pandas(data, freq=None):
+    """A polars DataFrame or a numpy array as the pandas object `to_panel` reads; anything else unchanged.
+
+    Example
+    -------
+    >>> as_pandas(np.array([[1.0, 2.0], [3.0, 4.0]]), freq="D")
+                  0    1
+    2000-01-01  1.0  3.0
+    2000-01-02  2.0  4.0
+    """
+    module = type(data).__module__ or ""
+    if module.split(".")[0] == "polars":
+        if not hasattr(data, "to_pandas"):
+            raise _fail(f"a polars {type(data).__name__} is not a frame: pass a polars DataFrame (collect a "
+                        "LazyFrame first)")
+        try:
+            return data.to_pandas()
+        except ImportError:  # polars converts through pyarrow; without it, column by column through numpy
+            return pd.DataFrame({name: data.get_column(name).to_numpy() for name in data.columns})
+    if not isinstance(data, np.ndarray):
+        return data
+    if data.ndim not in (1, 2) or data.size == 0:
+        raise _fail(f"a numpy array input must be [series, time] (or [time] for one series) and non-empty, got "
+                    f"shape {data.shape}")
+    if freq is None:
+        raise _fail(f"a numpy array has no timestamps: pass freq= (e.g. freq='D'); its {data.shape[-1]} steps "
+                    f"are then dated from {ARRAY_START.date()} and its series numbered 0, 1, ...")
+    values = data.reshape(1, -1) if data.ndim == 1 else data
+    if is_exchange(freq):
+        freq = trading_days(freq)
+    elif isinstance(freq, str) and freq == TRADING:  # an array has no holidays to read: every weekday is one
+        freq = "B"
+    index = pd.date_range(ARRAY_START, periods=values.shape[1], freq=to_offset(freq))
+    return pd.DataFrame(values.T, index=index, columns=pd.RangeIndex(values.shape[0]))
+
+
+def _combine_ids(data, id_cols: list, time_col: str):
+    """A frame whose one id column holds the tuple of the ``id_cols`` values (``data`` is left untouched)."""
+    if not isinstance(data, pd.DataFrame):
+        raise _fail(f"id_col={id_cols!r} names several columns: that needs a long DataFrame, got "
+                    f"{type(data).__name__}")
+    missing = [c for c in id_cols if c not in data.columns]
+    if missing:
+        raise _fail(f"id column(s) {missing} of id_col={id_cols!r} are not in the frame; it has columns "
+                    f"{list(data.columns)}")
+    if len(set(id_cols)) != len(id_cols) or time_col in id_cols:
+        raise _fail(f"id_col={id_cols!r} must name distinct columns other than the time column {time_col!r}")
+    for col in id_cols:
+        absent = data[col].isna().to_numpy()
+        if absent.any():
+            row = int(np.flatnonzero(absent)[0])
+            raise _fail(f"id column {col!r} is missing the series id at row {row}")
+    key = "unique_id" if "unique_id" not in data.columns else "__series_id__"
+    ids = np.empty(len(data), dtype=object)
+    for r, uid in enumerate(zip(*(data[c].tolist() for c in id_cols))):
+        ids[r] = uid
+    frame = data.drop(columns=id_cols)
+    frame.insert(0, key, ids)
+    return frame, key
+
+
+def split_ids(ids, id_col) -> dict:
+    """``{column: values}`` naming series ``ids`` as the caller's ``id_col`` does: one ``unique_id`` column for
+    one id column, the same columns for several (each tuple id split back into its parts).
+
+    Example
+    -------
+    >>> split_ids([("s1", 7), ("s2", 9)], ["store", "item"])
+    {'store': ['s1', 's2'], 'item': [7, 9]}
+    >>> split_ids(["a"], "ticker")
+    {'unique_id': ['a']}
+    """
+    if not isinstance(id_col, list | tuple) or len(id_col) < 2:
+        return {"unique_id": list(ids)}
+    return {col: [uid[k] for uid in ids] for k, col in enumerate(id_col)}
+
+
+def static_values(panel: Panel, names: Sequence[str]) -> np.ndarray:
+    """The value of each static covariate ``names`` per series of ``panel``, ``[n_series, k]`` float64.
+
+    A static covariate (store size, sector) holds one value per series: a value that changes within a series
+    is an error naming the series, the column and where it changes.
+
+    Example
+    -------
+    >>> df = pd.DataFrame({"unique_id": ["a", "a", "b", "b"], "ds": ["2024-01-01", "2024-01-02"] * 2,
+    ...                    "y": [1.0, 2.0, 3.0, 4.0], "size": [10, 10, 20, 20]})
+    >>> static_values(to_panel(df), ["size"]).tolist()
+    [[10.0], [20.0]]
+    """
+    names = list(names)
+    absent = [c for c in names if c not in panel.covariate_names]
+    if absent:
+        raise _fail(f"static covariate column(s) {absent} are not in the data; its covariate columns are "
+                    f"{list(panel.covariate_names)}")
+    columns = [panel.covariate_names.index(c) for c in names]
+    first = panel.covariates[panel.offsets[:-1]][:, columns] if panel.n_series else np.zeros((0, len(columns)))
+    for i in range(panel.n_series):
+        block = panel.covariates_of(i)[:, columns]  # [length, k]
+        changed = block != first[i]
+        if changed.any():
+            r, c = np.argwhere(changed)[0]
+            raise _fail(f"static covariate {names[c]!r} changes within series {panel.ids[i]!r} (from "
+                        f"{first[i, c]:g} to {block[r, c]:g} at {panel.index(i)[r]}): a static covariate holds one "
+                        "value per series; make it a past or future covariate instead")
+    return first.astype(np.float64)
+
+
+def _column_policies(fill_missing, cols: list, layout) -> str | tuple | None:
+    """``fill_missing`` as the filling code reads it: None, one policy, or a tuple of one per column of ``cols``
+    (the target first; None where a column has none)."""
+    if not isinstance(fill_missing, dict):
+        return fill_missing
+    unknown = [k for k in fill_missing if k not in cols]
+    if unknown:
+        raise _fail(f"fill_missing names column(s) {unknown} that the data does not have; its target and "
+                    f"covariate columns are {[str(c) for c in cols]}")
+    bad = {k: v for k, v in fill_missing.items() if v is not None and v not in FILL_POLICIES}
+    if bad:
+        k, v = next(iter(bad.items()))
+        raise _fail(f"fill_missing[{k!r}]={v!r} is not a policy; use one of {FILL_POLICIES} or None")
+    if layout.kind != "long" and fill_missing:  # wide/Series inputs have one target column, named by the caller
+        return fill_missing.get(layout.target_col, next(iter(fill_missing.values())))
+    policies = tuple(fill_missing.get(c) for c in cols)
+    return None if all(p is None for p in policies) else policies
 
 
 def _numeric_index_hint(index: pd.Index, expr: str) -> str:
@@ -532,6 +678,8 @@ def _real_numbers(raw: pd.Series, describe, ids: pd.Series, stamps: pd.Series) -
     dtype = raw.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return raw.astype(np.float64)
+    if isinstance(dtype, pd.CategoricalDtype):  # a categorical covariate: stable codes (see category_codes)
+        return pd.Series(category_codes(raw, describe(0)), index=raw.index)
     for kind, test, hint in (
             ("complex numbers", pd.api.types.is_complex_dtype, "np.real(...) or np.abs(...)"),
             ("timestamps", pd.api.types.is_datetime64_any_dtype, "e.g. days since a date: (col - start).dt.days"),
@@ -551,8 +699,37 @@ def _real_numbers(raw: pd.Series, describe, ids: pd.Series, stamps: pd.Series) -
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise _fail(f"{describe(row)} is not numeric: {raw.iloc[row]!r} in series {ids.iloc[row]!r} at "
-                    f"{stamps.iloc[row]}")
+                    f"{stamps.iloc[row]}; a categorical covariate (a day type, a store format) must be a pandas "
+                    f"categorical, e.g. df[col] = df[col].astype('category'), or integer codes")
     return numeric.astype(np.float64)
+
+
+def category_codes(values, what: str = "the column") -> np.ndarray:
+    """Stable numeric codes for categorical values: the same value gets the same code in every frame (a
+    24-bit checksum of its text, exact in float32), so training data, new history and ``X_future`` agree
+    without sharing a vocabulary. Missing values stay NaN. Two values of one column with the same code (very
+    rare) are an error that names them.
+
+    Example
+    -------
+    >>> codes = category_codes(pd.Series(["weekday", "holiday", "weekday", None], dtype="category"))
+    >>> codes[0] == codes[2] != codes[1], bool(np.isnan(codes[3]))
+    (np.True_, True)
+    """
+    import zlib
+
+    raw = pd.Series(values)
+    present = raw.notna().to_numpy()
+    names = raw[present].astype(str).to_numpy()
+    table = {name: float(zlib.crc32(name.encode("utf-8")) & 0xFFFFFF) for name in pd.unique(names)}
+    by_code: dict[float, str] = {}
+    for name, code in table.items():
+        if code in by_code:
+            raise _fail(f"the categories {by_code[code]!r} and {name!r} of {what} get the same code; rename one")
+        by_code[code] = name
+    out = np.full(len(raw), np.nan)
+    out[present] = [table[name] for name in names]
+    return out
 
 
 def _infer_freq(ds: pd.DatetimeIndex) -> pd.DateOffset | None:
@@ -581,25 +758,26 @@ def _infer_freq(ds: pd.DatetimeIndex) -> pd.DateOffset | None:
 # --------------------------------------------------------------------------- filling missing values
 
 
-def _fill_block(block: np.ndarray, policy: str) -> np.ndarray:
+def _fill_block(block: np.ndarray, policy) -> np.ndarray:
     """Fill the NaNs of each column of ``block`` (``[time, columns]`` float64) from that column alone.
 
     ``ffill`` carries the last value forward (a leading gap takes the first value), ``interpolate`` draws a
     straight line between neighbours (ends stay flat), ``zero`` writes 0. A column without any value stays NaN
-    (except with ``zero``).
+    (except with ``zero``). ``policy`` is one policy for every column or one per column (None: left as is).
     """
     out = np.array(block, dtype=np.float64)
     pos = np.arange(len(out))
     for c in range(out.shape[1]):
         col = out[:, c]
         ok = ~np.isnan(col)
-        if ok.all():
+        rule = policy if policy is None or isinstance(policy, str) else policy[c]
+        if ok.all() or rule is None:
             continue
-        if policy == "zero":
+        if rule == "zero":
             col[~ok] = 0.0
         elif not ok.any():
             continue
-        elif policy == "ffill":
+        elif rule == "ffill":
             last = np.where(ok, pos, -1)
             np.maximum.accumulate(last, out=last)
             last[last < 0] = int(np.argmax(ok))
@@ -611,7 +789,9 @@ def _fill_block(block: np.ndarray, policy: str) -> np.ndarray:
 
 def _refill(values, covariates, missing, offsets, policy, ids, starts, freq, covariate_names):
     """Fill the ``missing`` positions of every series again, from the observed values of that series only."""
-    if policy not in FILL_POLICIES:  # a hand-built Panel with a mask but no policy: refuse rather than guess
+    per_column = isinstance(policy, tuple) and len(policy) == 1 + len(covariate_names) and all(
+        p is None or p in FILL_POLICIES for p in policy)
+    if policy not in FILL_POLICIES and not per_column:  # a hand-built Panel with a mask but no policy: refuse
         raise _fail(f"the panel marks missing values but its fill_missing={policy!r} is not one of {FILL_POLICIES}")
     values, covariates = values.copy(), covariates.copy()
     names = ["target", *(f"covariate {name!r}" for name in covariate_names)]
@@ -639,11 +819,11 @@ def _refill(values, covariates, missing, offsets, policy, ids, starts, freq, cov
 def to_panel(
     data,
     *,
-    id_col: str = "unique_id",
+    id_col: str | list[str] = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
     freq: str | pd.DateOffset | None = None,
-    fill_missing: str | None = None,
+    fill_missing: str | dict | None = None,
     min_length: int = 1,
     why: str = "",
 ) -> Panel:
@@ -651,15 +831,24 @@ def to_panel(
 
     Parameters
     ----------
-    data : DataFrame, Series or Panel
+    data : DataFrame, Series, Panel, numpy array or polars DataFrame
         Long: columns ``id_col, time_col, target_col`` plus optional numeric covariate columns.
         Wide: a DatetimeIndex and one column per series. Series: a DatetimeIndex (its name is the id).
-        A Panel is returned as it is (after the length check).
+        A Panel is returned as it is (after the length check). A numpy array is ``[series, time]`` (or one
+        series ``[time]``) and needs ``freq=``: it has no timestamps, so its steps are dated from
+        `ARRAY_START` and its series are numbered 0, 1, ...; NaN padding at either end is not data. A polars
+        DataFrame (when polars is installed) is converted to pandas here, at the boundary.
+    id_col : str or list of str
+        The series identifier; several columns (``["store", "item"]``) identify a series together: its id
+        is then the tuple of their values (forecasts split it back into the same columns).
     freq : pandas offset alias, optional
-        Inferred from the timestamps when not given.
-    fill_missing : {"ffill", "interpolate", "zero"}, optional
-        How to fill missing timestamps and NaN/inf values. Without a policy they are errors. The Panel
-        remembers what was filled (``Panel.missing``), so backtests fill each fold from its own past.
+        Inferred from the timestamps when not given. A `pandas.tseries.offsets.CustomBusinessDay` (see
+        `tsrnn.frequency.trading_days`) puts each series on its exchange's trading days.
+    fill_missing : {"ffill", "interpolate", "zero"} or dict, optional
+        How to fill missing timestamps and NaN/inf values. Without a policy they are errors. A dict gives
+        each column its own policy (``{"y": "interpolate", "promo": "zero"}``); a column it does not name
+        may not have missing values. The Panel remembers what was filled (``Panel.missing``), so backtests
+        fill each fold from its own past.
     min_length : int
         The shortest series allowed; shorter ones are an error that says both lengths (and ``why``).
 
@@ -687,14 +876,25 @@ def to_panel(
     if isinstance(data, Panel):
         _check_lengths(data.ids, data.lengths, min_length, why)
         return data
-    if fill_missing is not None and fill_missing not in FILL_POLICIES:
-        raise _fail(f"fill_missing={fill_missing!r} is not a policy; use one of {FILL_POLICIES} or None")
+    if fill_missing is not None and not isinstance(fill_missing, dict) and fill_missing not in FILL_POLICIES:
+        raise _fail(f"fill_missing={fill_missing!r} is not a policy; use one of {FILL_POLICIES}, a dict "
+                    "{column: policy} or None")
+    trading = isinstance(freq, str) and freq == TRADING
+    if is_exchange(freq):
+        freq = trading_days(freq)
+    elif trading:
+        freq = None  # the grid is read from the data's own days below
+    data = as_pandas(data, "B" if trading else freq)
+    if isinstance(id_col, list | tuple) and len(id_col) == 1:
+        id_col = id_col[0]
+    if isinstance(id_col, list | tuple):
+        data, id_col = _combine_ids(data, list(id_col), time_col)
     frame, layout = _as_long(data, id_col, time_col, target_col)
     if len(frame) == 0:
         raise _fail("the input has no rows: an empty frame cannot be forecast")
 
     # Timestamps.
-    frame[time_col] = _parse_times(frame[time_col], time_col, frame[id_col], freq=freq)
+    frame[time_col] = _parse_times(frame[time_col], time_col, frame[id_col], freq="B" if trading else freq)
 
     # Target and covariates must be real numbers.
     extras = [c for c in frame.columns if c not in (id_col, time_col, target_col)]
@@ -716,6 +916,7 @@ def to_panel(
 
     # Plain arrays and per-series bounds: pandas group objects cost milliseconds per series.
     cols = [target_col, *extras]
+    policy = _column_policies(fill_missing, cols, layout)
     id_values = frame[id_col].to_numpy()
     all_ds = pd.DatetimeIndex(frame[time_col])
     _check_not_epoch_numbers(all_ds, time_col)
@@ -723,7 +924,10 @@ def to_panel(
     codes = pd.factorize(frame[id_col])[0]
     bounds = np.concatenate([[0], np.flatnonzero(np.diff(codes)) + 1, [len(frame)]])
     groups = [(id_values[lo], all_ds[lo:hi], lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
-    offset = to_offset(freq) if freq is not None else _panel_freq(groups)
+    if trading:
+        offset = _observed_trading_days(all_ds, time_col)
+    else:
+        offset = to_offset(freq) if freq is not None else _panel_freq(groups)
 
     ids, starts, values, covs, lengths, masks = [], [], [], [], [], []
     for uid, ds, lo, hi in groups:
@@ -739,7 +943,7 @@ def to_panel(
                 raise _fail(f"series {uid!r} has an irregular timestamp {ds[off_grid][0]} that is not on its "
                             f"{offset.freqstr!r} grid; pass freq= or resample the data")
             missing_at = grid[~grid.isin(ds)][0]
-            if fill_missing is None:
+            if policy is None:
                 raise _fail(f"series {uid!r} has {len(grid) - len(ds)} missing timestamp(s) for frequency "
                             f"{offset.freqstr!r}, the first at {missing_at}; pass fill_missing= one of {FILL_POLICIES}")
             arr = np.array(pd.DataFrame(arr, index=ds).reindex(grid).to_numpy())
@@ -753,14 +957,20 @@ def to_panel(
         if bad[:, 0].all():
             raise _fail(f"series {uid!r} has no finite value in {layout.column(target_col, uid)}")
         if bad.any():
-            if fill_missing is None:
-                where = np.argwhere(bad)  # [k, (row, col)]
+            if policy is None or isinstance(policy, str):
+                unfilled = bad if policy is None else np.zeros_like(bad)
+            else:
+                unfilled = bad & np.array([p is None for p in policy])
+            if unfilled.any():
+                where = np.argwhere(unfilled)  # [k, (row, col)]
                 r, c = where[np.lexsort(where.T)][0]  # the first bad column, at its first bad row
+                how = (f"pass fill_missing= one of {FILL_POLICIES} or clean the data" if policy is None else
+                       f"fill_missing names no policy for it: add {str(cols[c])!r}: one of {FILL_POLICIES}")
                 raise _fail(f"{layout.column(cols[c], uid)} has a NaN or infinite value in series {uid!r} at "
-                            f"{grid[r]}; pass fill_missing= one of {FILL_POLICIES} or clean the data")
+                            f"{grid[r]}{' (a missing timestamp)' if not regular else ''}; {how}")
             # Filled from the float32 values, exactly as Panel.slice fills again, so a slice of the whole
             # series reproduces these values bit for bit.
-            arr32 = _fill_block(arr32, fill_missing).astype(np.float32)
+            arr32 = _fill_block(arr32, policy).astype(np.float32)
             if np.isnan(arr32).any():
                 c = int(np.flatnonzero(np.isnan(arr32).any(axis=0))[0])
                 raise _fail(f"{layout.column(cols[c], uid)} of series {uid!r} has no value to fill from")
@@ -772,7 +982,8 @@ def to_panel(
         masks.append(bad)
 
     ids_arr = np.empty(len(ids), dtype=object)
-    ids_arr[:] = ids
+    for i, uid in enumerate(ids):  # one by one: a slice assignment would unpack tuple ids into a 2-D array
+        ids_arr[i] = uid
     lengths_arr = np.asarray(lengths, dtype=np.int64)
     _check_lengths(ids_arr, lengths_arr, min_length, why)
     mask = np.concatenate(masks, axis=0)
@@ -786,8 +997,22 @@ def to_panel(
         covariates=np.ascontiguousarray(np.concatenate(covs, axis=0)),
         covariate_names=tuple(str(c) for c in extras),
         missing=mask if filled else None,
-        fill_missing=fill_missing if filled else None,
+        fill_missing=policy if filled else None,
     )
+
+
+def _observed_trading_days(stamps: pd.DatetimeIndex, time_col) -> pd.DateOffset:
+    """Business days whose holidays are the weekdays on which no series has a row (``freq="trading"``)."""
+    if stamps.tz is not None or not (stamps == stamps.normalize()).all():
+        raise _fail(f"freq='trading' reads trading days from dates: column {time_col!r} must hold dates at midnight "
+                    "without a time zone (e.g. df[col].dt.tz_localize(None).dt.normalize())")
+    weekend = stamps[stamps.day_of_week >= 5]
+    if len(weekend):
+        raise _fail(f"freq='trading' puts series on weekdays, but column {time_col!r} has a weekend date "
+                    f"{weekend[0].date()}; pass freq='D' (or drop weekend rows)")
+    days = pd.bdate_range(stamps.min(), stamps.max())
+    holidays = days[~days.isin(stamps.unique())]
+    return pd.offsets.CustomBusinessDay(holidays=list(holidays))
 
 
 def _panel_freq(groups) -> pd.DateOffset:
@@ -802,9 +1027,26 @@ def _panel_freq(groups) -> pd.DateOffset:
         raise _fail(f"cannot infer the frequency of the data (series {uid!r} has {len(ds)} timestamp(s) from "
                     f"{ds[0]}); pass freq=, e.g. freq='D' or freq='MS'")
     if len(found) > 1:
+        # Daily series of which one happens to have no weekend rows look "D" and "B": the one grid every
+        # series lies on is the panel's frequency. Only when none fits them all do they truly differ.
+        covering = [name for name in found if all(_on_grid(ds, to_offset(name)) for _, ds, *_ in groups)]
+        if len(covering) == 1:
+            return to_offset(covering[0])
         shown = ", ".join(f"{uid!r} looks {f!r}" for f, uid in found.items())
         raise _fail(f"the series have different frequencies ({shown}); pass freq= or split the data")
     return to_offset(next(iter(found)))
+
+
+def _on_grid(ds: pd.DatetimeIndex, offset: pd.DateOffset) -> bool:
+    """Whether every timestamp of ``ds`` lies on the grid of ``offset`` from its first one, a grid at most twice
+    as long as ``ds`` (a mostly empty grid is not what the timestamps were sampled on: monthly dates lie on
+    the daily grid too)."""
+    if len(ds) < 2:
+        return True
+    if isinstance(offset, pd.offsets.Tick) and (ds[-1] - ds[0]) // pd.Timedelta(offset) >= 2 * len(ds):
+        return False
+    grid = pd.date_range(ds[0], ds[-1], freq=offset)
+    return bool(0 < len(grid) <= 2 * len(ds) and grid[0] == ds[0] and ds.isin(grid).all())
 
 
 def _check_lengths(ids, lengths, min_length: int, why: str = "") -> None:
@@ -837,8 +1079,15 @@ def future_covariates(
     names = list(names)
     if X_future is None:
         raise _fail(f"X_future is required: the model uses future covariates {names} for the horizon")
+    X_future = as_pandas(X_future, panel.freq) if not isinstance(X_future, np.ndarray) else X_future
     if not isinstance(X_future, pd.DataFrame):
         raise _fail(f"X_future must be a long DataFrame, got {type(X_future).__name__}")
+    if isinstance(id_col, list | tuple) and len(id_col) == 1:
+        id_col = id_col[0]
+    if isinstance(id_col, list | tuple):
+        X_future, id_col = _combine_ids(X_future.loc[:, [c for c in X_future.columns if c in (*id_col, time_col,
+                                                                                              *names)]],
+                                        list(id_col), time_col)
     missing = [c for c in (id_col, time_col, *names) if c not in X_future.columns]
     if missing:
         raise _fail(f"X_future is missing column(s) {missing}; it has {list(X_future.columns)}")
@@ -870,7 +1119,10 @@ def future_covariates(
     out = np.empty((panel.n_series, horizon, len(names)), dtype=np.float32)
     for i, uid in enumerate(panel.ids):
         want = panel.future_index(i, horizon)
-        keys = pd.MultiIndex.from_arrays([np.repeat(np.array([uid], dtype=object), horizon), want])
+        key = np.empty(horizon, dtype=object)
+        for k in range(horizon):  # one by one: a tuple id must stay one value
+            key[k] = uid
+        keys = pd.MultiIndex.from_arrays([key, want])
         present = keys.isin(frame.index)
         if not present.all():
             raise _fail(f"X_future has no row for series {uid!r} at {want[~present][0]}; it must cover the "

@@ -209,7 +209,9 @@ def load_dataset(name: str, target: str | None = None, fill_holidays: bool = Tru
     ``fill_holidays=True`` (the default) each ticker is reindexed to every business day ("B") between its
     first and last trading day: prices are carried forward from the last trading day over exchange
     holidays and closures, and volume is 0 on those days, so each series is a regular business-day series.
-    ``fill_holidays=False`` returns the trading days only (irregular). Sales datasets are already regular
+    ``fill_holidays=False`` returns the trading days only: fit them on their trading days with ``freq="NYSE"``
+    (the exchange's calendar, `tsrnn.frequency.trading_days`) or ``freq="trading"`` (the days the file has), with
+    no invented flat day. Sales datasets are already regular
     and ignore ``fill_holidays``.
 
     Raises ValueError for an unknown name or target; FileNotFoundError when the data files are missing.

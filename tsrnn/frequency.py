@@ -6,9 +6,18 @@ from __future__ import annotations
 
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
+from pandas.tseries.holiday import (
+    MO,
+    TH,
+    AbstractHolidayCalendar,
+    GoodFriday,
+    Holiday,
+    nearest_workday,
+    sunday_to_monday,
+)
 
 __all__ = ["seasonal_periods_for", "season_length_for", "calendar_fields", "periods_per_year", "is_business_daily",
-           "CANDIDATE_FREQS"]
+           "CANDIDATE_FREQS", "trading_days", "EXCHANGES", "TRADING", "NYSEHolidayCalendar", "NYSE_CLOSURES"]
 
 # Usual (shortest) seasonal period by the offset's rule code, for offsets of one step (n == 1).
 _SEASON_BY_RULE = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "B": 5, "C": 5, "D": 7, "W": 52}
@@ -109,3 +118,73 @@ def is_business_daily(freq) -> bool:
     (True, False)
     """
     return _rule(freq) in _BUSINESS_DAILY_RULES
+
+
+# --------------------------------------------------------------------------- trading calendars
+
+# freq="trading": the series' own trading days. Every weekday on which no series has a row is a holiday, so the
+# time axis is the observation index; future dates are the next weekdays (future holidays are not known).
+TRADING = "trading"
+
+
+# One-off full-day closures of the NYSE since 1985: Hurricane Gloria, the funerals or days of mourning of
+# presidents Nixon, Reagan, Ford, G. H. W. Bush and Carter, the attacks of September 2001, Hurricane Sandy.
+NYSE_CLOSURES = ("1985-09-27", "1994-04-27", "2001-09-11", "2001-09-12", "2001-09-13", "2001-09-14", "2004-06-11",
+                 "2007-01-02", "2012-10-29", "2012-10-30", "2018-12-05", "2025-01-09")
+
+
+class NYSEHolidayCalendar(AbstractHolidayCalendar):
+    """The regular full-day closures of the New York Stock Exchange (also Nasdaq's), from 1998.
+
+    New Year's Day, Martin Luther King Jr. Day, Washington's Birthday, Good Friday, Memorial Day, Juneteenth
+    (from 2022), Independence Day, Labor Day, Thanksgiving and Christmas, moved off weekends as the exchange
+    does (a Saturday holiday closes the Friday before, except New Year's Day; a Sunday one the Monday after),
+    and the one-off closures since 1985 (storms, national days of mourning, 2001-09-11 to 09-14), listed in
+    ``NYSE_CLOSURES``. A closure not listed is a gap in the data (use ``freq="trading"`` or ``fill_missing``).
+
+    Example
+    -------
+    >>> [d.strftime("%Y-%m-%d") for d in NYSEHolidayCalendar().holidays("2024-01-01", "2024-12-31")][:4]
+    ['2024-01-01', '2024-01-15', '2024-02-19', '2024-03-29']
+    """
+
+    rules = [
+        *(Holiday(f"Closed {day}", year=int(day[:4]), month=int(day[5:7]), day=int(day[8:])) for day in NYSE_CLOSURES),
+        Holiday("New Year's Day", month=1, day=1, observance=sunday_to_monday),
+        Holiday("Martin Luther King Jr. Day", month=1, day=1, offset=pd.DateOffset(weekday=MO(3)),
+                start_date="1998-01-01"),
+        Holiday("Washington's Birthday", month=2, day=1, offset=pd.DateOffset(weekday=MO(3))),
+        GoodFriday,
+        Holiday("Memorial Day", month=5, day=31, offset=pd.DateOffset(weekday=MO(-1))),
+        Holiday("Juneteenth", month=6, day=19, observance=nearest_workday, start_date="2022-01-01"),
+        Holiday("Independence Day", month=7, day=4, observance=nearest_workday),
+        Holiday("Labor Day", month=9, day=1, offset=pd.DateOffset(weekday=MO(1))),
+        Holiday("Thanksgiving", month=11, day=1, offset=pd.DateOffset(weekday=TH(4))),
+        Holiday("Christmas", month=12, day=25, observance=nearest_workday),
+    ]
+
+
+EXCHANGES = {"NYSE": NYSEHolidayCalendar, "NASDAQ": NYSEHolidayCalendar}
+
+
+def trading_days(exchange: str = "NYSE") -> pd.offsets.CustomBusinessDay:
+    """The trading days of ``exchange`` as a pandas frequency: pass it (or the name itself, ``freq="NYSE"``)
+    as ``freq=`` to fit a stock series on its own trading days and forecast the exchange's next ones.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> pd.date_range("2024-12-23", periods=5, freq=trading_days("NYSE")).strftime("%m-%d").tolist()
+    ['12-23', '12-24', '12-26', '12-27', '12-30']
+    """
+    key = str(exchange).upper()
+    if key not in EXCHANGES:
+        raise ValueError(f"unknown exchange {exchange!r}; tsrnn knows {sorted(EXCHANGES)}. For another market pass "
+                         "freq=pandas.offsets.CustomBusinessDay(holidays=[...]) or freq='trading' (the days of the "
+                         "data)")
+    return pd.offsets.CustomBusinessDay(calendar=EXCHANGES[key]())
+
+
+def is_exchange(freq) -> bool:
+    """True when ``freq`` names an exchange calendar (``"NYSE"``)."""
+    return isinstance(freq, str) and freq.upper() in EXCHANGES

@@ -49,12 +49,17 @@ __all__ = [
     "pinball_loss",
     "coverage",
     "interval_width",
+    "interval_score",
+    "msis",
+    "crps_from_samples",
     "directional_accuracy",
     "strategy_returns",
     "buy_and_hold_returns",
     "cumulative_return",
     "sharpe_ratio",
     "max_drawdown",
+    "sharpe_ratio_se",
+    "hit_rate_pvalue",
     "POINT_METRICS",
     "get_metric",
 ]
@@ -357,6 +362,78 @@ def interval_width(lower, upper) -> float:
     return float(np.mean(upper - lower))
 
 
+def _alpha(level) -> float:
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 100:
+        raise ValueError(f"level must be a percentage strictly between 0 and 100 (e.g. 95), got {level!r}")
+    return 1.0 - float(level) / 100.0
+
+
+def interval_score(y_true, lower, upper, level: float) -> float:
+    """Mean interval (Winkler) score of central ``level`` % prediction intervals; lower is better.
+
+    ``IS = mean((upper - lower) + 2 / a * (lower - y) * [y < lower] + 2 / a * (y - upper) * [y > upper])``
+    with ``a = 1 - level / 100``: the width, plus a penalty for every actual outside its interval that grows
+    with the miss and with the level (Gneiting and Raftery 2007). It rewards narrow intervals only when they
+    still cover. ``lower > upper`` anywhere raises ``ValueError``.
+
+    Example
+    -------
+    >>> # widths 2 and 2; the second misses by 1 at a = 0.2: 2 + 2 / 0.2 * 1 = 12 ; mean (2 + 12) / 2
+    >>> interval_score([1, 5], lower=[0, 2], upper=[2, 4], level=80)
+    7.0
+    """
+    a = _alpha(level)
+    y_true, lower, upper = _interval(lower, upper, y_true=y_true)
+    penalty = (2.0 / a) * (np.maximum(lower - y_true, 0.0) + np.maximum(y_true - upper, 0.0))
+    return float(np.mean(upper - lower + penalty))
+
+
+def msis(y_true, lower, upper, y_train, level: float = 95, season_length: int = 1) -> float:
+    """Mean scaled interval score, the interval metric of the M4 competition; lower is better.
+
+    ``MSIS = interval_score(y_true, lower, upper, level) / mean(|y_train[t] - y_train[t - m]|)``: the
+    `interval_score` divided by the in-sample MAE of the seasonal naive forecast (``m = season_length``),
+    as MASE scales the absolute error. Infinite when the training part never changes.
+
+    Example
+    -------
+    >>> # interval score 7 (see interval_score); scale mean(|2-1|, |4-2|) = 1.5
+    >>> round(msis([1, 5], [0, 2], [2, 4], y_train=[1, 2, 4], level=80), 4)
+    4.6667
+    """
+    score = interval_score(y_true, lower, upper, level)
+    return _ratio(score, float(np.mean(np.abs(_seasonal_differences(y_train, season_length)))))
+
+
+def crps_from_samples(y_true, samples) -> float:
+    """Mean continuous ranked probability score of forecast distributions given by samples; lower is better.
+
+    For each actual ``y`` with samples ``x_1 .. x_m`` (the last axis of ``samples``, whose other axes must
+    match ``y_true``'s shape): ``CRPS = mean_i |x_i - y| - 1 / (2 m^2) * sum_ij |x_i - x_j|``, the energy
+    form of the CRPS of the samples' empirical distribution (it equals the MAE for one sample, a point
+    forecast). Computed from the sorted samples in ``O(m log m)``.
+
+    Example
+    -------
+    >>> # samples 0 and 2 around y = 1: mean |x - y| = 1, pair term (0 + 2 + 2 + 0) / (2 * 4) = 0.5
+    >>> crps_from_samples([1.0], [[0.0, 2.0]])
+    0.5
+    """
+    y_true = _as_array(y_true, "y_true")
+    samples = _as_array(samples, "samples")
+    if samples.shape[:-1] != y_true.shape or samples.ndim != y_true.ndim + 1:
+        raise ValueError(f"samples must have y_true's shape {y_true.shape} plus one axis of samples, got "
+                         f"{samples.shape}")
+    if _any_nan(y_true, samples):
+        return float("nan")
+    m = samples.shape[-1]
+    x = np.sort(samples, axis=-1)
+    spread = np.mean(np.abs(x - y_true[..., None]), axis=-1)
+    weights = 2.0 * np.arange(1, m + 1) - m - 1  # sum_ij |x_i - x_j| = 2 * sum_i (2i - m - 1) x_(i)
+    pairs = np.sum(weights * x, axis=-1) / (m * m)
+    return float(np.mean(spread - pairs))
+
+
 # --------------------------------------------------------------------------- financial metrics
 
 
@@ -468,6 +545,54 @@ def sharpe_ratio(returns, periods_per_year: int = 252, risk_free: float = 0.0) -
     if len(excess) < 2 or np.ptp(excess) == 0:
         return float("nan")
     return float(np.mean(excess) / np.std(excess, ddof=1) * np.sqrt(periods_per_year))
+
+
+def sharpe_ratio_se(returns, periods_per_year: int = 252, risk_free: float = 0.0) -> float:
+    """Standard error of the annualised `sharpe_ratio` under independent returns (Lo 2002).
+
+    With ``T`` returns and per-period Sharpe ratio ``SR`` (not annualised),
+    ``se = sqrt((1 + SR^2 / 2) / T) * sqrt(periods_per_year)``: the asymptotic standard error of Lo (2002,
+    "The Statistics of Sharpe Ratios", equation 9), annualised like the ratio. A Sharpe ratio within two
+    standard errors of 0 is no evidence of skill. NaN where `sharpe_ratio` is NaN.
+
+    Example
+    -------
+    >>> # per-period SR 1 over 3 returns: sqrt(1.5 / 3) * sqrt(4)
+    >>> round(sharpe_ratio_se([0.02, 0.0, 0.04], periods_per_year=4), 6)
+    1.414214
+    """
+    annual = sharpe_ratio(returns, periods_per_year, risk_free)
+    if np.isnan(annual):
+        return float("nan")
+    n = len(_returns(returns))
+    per_period = annual / np.sqrt(periods_per_year)
+    return float(np.sqrt((1.0 + per_period**2 / 2.0) / n) * np.sqrt(periods_per_year))
+
+
+def hit_rate_pvalue(hits: int, trades: int) -> float:
+    """One-sided binomial p-value of a hit rate: ``P(X >= hits)`` for ``X ~ Binomial(trades, 0.5)``.
+
+    The probability that a coin flip would call at least ``hits`` of ``trades`` directions right; below
+    0.05 the hit rate is significantly better than chance. NaN for no trades.
+
+    Example
+    -------
+    >>> hit_rate_pvalue(9, 10)  # (C(10, 9) + C(10, 10)) / 2^10 = 11 / 1024
+    0.0107421875
+    """
+    for value, name in ((hits, "hits"), (trades, "trades")):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+    if hits > trades:
+        raise ValueError(f"hits ({hits}) cannot exceed trades ({trades})")
+    if trades == 0:
+        return float("nan")
+    k = np.arange(int(hits), int(trades) + 1)
+    from math import lgamma, log
+
+    log_terms = np.array([lgamma(trades + 1) - lgamma(i + 1) - lgamma(trades - i + 1) for i in k]) - trades * log(2)
+    top = log_terms.max()
+    return float(min(1.0, np.exp(top) * np.sum(np.exp(log_terms - top))))
 
 
 def max_drawdown(returns) -> float:

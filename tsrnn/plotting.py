@@ -17,10 +17,14 @@ import pandas as pd
 
 from ._schema import POINT, interval_columns, parse_column
 
-__all__ = ["plot_forecasts", "plot_error_by_horizon", "plot_equity", "figure_to_data_uri"]
+__all__ = ["plot_forecasts", "plot_error_by_horizon", "plot_equity", "figure_to_data_uri", "plot_series_grid",
+           "plot_forecast", "plot_trials", "plot_importances", "mark_events"]
 
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
            "#bcbd22", "#7f7f7f")
+
+
+_MAX_SEGMENTS = 24  # above this many cutoffs a series shows its one-step-ahead forecasts as one path
 
 
 def _new_axes(ax, n_rows: int = 1, height: float = 3.0):
@@ -70,7 +74,7 @@ def plot_forecasts(
     ``actuals`` is a long frame ``unique_id, ds, y``; ``forecasts`` a long frame ``unique_id, cutoff, ds,
     y_pred[, y_pred_lo_80, y_pred_hi_80 ...]`` (a backtest's forecasts; without ``cutoff``, one forecast),
     or a dict of them by model name to overlay several models. Each cutoff's forecast is drawn as its own
-    segment; the widest interval is
+    segment (above 24 cutoffs, the one-step-ahead forecasts as one path); the widest interval is
     shaded for a single model. ``series`` picks the series (default: the first ``max_series``);
     ``context`` keeps that many actuals before the first forecast (default: all). With ``ax`` given, one
     series is drawn on it. Returns the Figure.
@@ -110,13 +114,19 @@ def plot_forecasts(
             pairs = _interval_pairs(list(frame.columns)) if len(models) == 1 else []
             widest = max(pairs, key=lambda p: float(p[0])) if pairs else None
             segments = [g for _, g in rows.groupby("cutoff", sort=True)] if "cutoff" in rows else [rows]
+            label = _label_text(name)
+            if len(segments) > _MAX_SEGMENTS and "horizon_step" in rows:
+                # Hundreds of overlapping paths are unreadable (and slow): draw the one-step-ahead forecasts.
+                label = f"{label} (1-step ahead, {len(segments)} cutoffs)"
+                segments = [rows[rows["horizon_step"] == rows["horizon_step"].min()].sort_values("ds")]
             for j, fold in enumerate(segments):
                 if widest is not None:
                     axis.fill_between(fold["ds"], fold[widest[1]], fold[widest[2]], color=color, alpha=0.15,
                                       linewidth=0, label=f"{widest[0]}% interval" if j == 0 else None)
                 axis.plot(fold["ds"], fold[POINT], color=color, linewidth=1.4, marker="." if len(fold) < 3
-                          else None, label=_label_text(name) if j == 0 else None)
-            for cut in rows["cutoff"].unique() if len(models) == 1 and "cutoff" in rows else ():
+                          else None, label=label if j == 0 else None)
+            cutoffs = rows["cutoff"].unique() if len(models) == 1 and "cutoff" in rows else ()
+            for cut in cutoffs if len(cutoffs) <= _MAX_SEGMENTS else ():
                 axis.axvline(cut, color="grey", linewidth=0.5, alpha=0.5)
         axis.grid(True, alpha=0.3)
         _title_and_legend(axis, uid)
@@ -263,3 +273,167 @@ def figure_to_data_uri(fig, dpi: int = 100, close: bool = True) -> str:
         if "matplotlib.pyplot" in sys.modules:  # only pyplot keeps a registry of open figures
             sys.modules["matplotlib.pyplot"].close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def plot_series_grid(actuals: pd.DataFrame, forecasts: pd.DataFrame, series: Sequence, titles: Sequence | None = None,
+                     context: int | None = None, ncols: int = 3):
+    """Small multiples: one small panel per series of ``series`` (`plot_forecasts` on each), ``ncols`` a row.
+
+    ``titles`` replaces the series ids as panel titles (e.g. ``"a: MASE 0.81"``). Returns the Figure.
+
+    Example
+    -------
+    >>> act = pd.DataFrame({"unique_id": ["a"] * 4 + ["b"] * 4, "ds": list(pd.date_range("2024-01-01", periods=4)) * 2,
+    ...                     "y": [1.0, 2.0, 3.0, 4.0, 4.0, 3.0, 2.0, 1.0]})
+    >>> fc = act[act["ds"] > "2024-01-02"].assign(cutoff=pd.Timestamp("2024-01-02"), y_pred=2.0)
+    >>> fig = plot_series_grid(act, fc, ["a", "b"], titles=["best: a", "worst: b"])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['best: a', 'worst: b']
+    """
+    from matplotlib.figure import Figure
+
+    series = list(series)
+    if not series:
+        raise ValueError("plot_series_grid needs at least one series")
+    titles = list(titles) if titles is not None else [str(s) for s in series]
+    ncols = max(1, min(int(ncols), len(series)))
+    nrows = -(-len(series) // ncols)
+    fig = Figure(figsize=(3.6 * ncols, 2.6 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for axis, uid, title in zip(axes, series, titles, strict=False):
+        plot_forecasts(actuals, forecasts, series=[uid], context=context, ax=axis)
+        _verbatim(axis.set_title(str(title), fontsize="small"))
+        axis.tick_params(labelsize="x-small")
+        for label in axis.get_xticklabels():
+            label.set_rotation(30)
+        legend = axis.get_legend()
+        if legend is not None:
+            legend.remove()
+    for axis in axes[len(series):]:
+        axis.set_visible(False)
+    return fig
+
+
+def plot_forecast(forecast: pd.DataFrame, history: pd.DataFrame | None = None, series=None, context: int | None = None,
+                  ax=None):
+    """One series' forecast (``y_pred`` and its interval bands, every level shaded) after its history;
+    returns the matplotlib Axes.
+
+    ``forecast`` is what ``predict`` returns (``unique_id, ds, y_pred[, y_pred_lo_80, ...]``), ``history`` a
+    long frame ``unique_id, ds, y`` (``context`` keeps its last values only); ``series`` picks the id
+    (default: the first). Draws on ``ax`` when given.
+
+    Example
+    -------
+    >>> fc = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2024-01-05", periods=2), "y_pred": [4.0, 4.0],
+    ...                    "y_pred_lo_80": [3.0, 2.5], "y_pred_hi_80": [5.0, 5.5]})
+    >>> ax = plot_forecast(fc)
+    >>> ax.get_title(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('a', ['forecast', '80% interval'])
+    """
+    if series is None:
+        if len(forecast) == 0:
+            raise ValueError("the forecast is empty: nothing to plot")
+        series = forecast["unique_id"].iloc[0]
+    rows = forecast[forecast["unique_id"] == series]
+    if len(rows) == 0:
+        raise ValueError(f"series {series!r} is not in the forecast; it has {list(pd.unique(forecast['unique_id']))[:10]}")
+    _, (axis,) = _new_axes(ax)
+    if history is not None:
+        past = history[history["unique_id"] == series]
+        if context is not None:
+            past = past.tail(int(context))
+        axis.plot(past["ds"], past["y"], color="black", linewidth=1.0, label="history")
+    pairs = sorted(_interval_pairs(list(rows.columns)), key=lambda p: -float(p[0]))
+    axis.plot(rows["ds"], rows[POINT], color=_COLORS[0], linewidth=1.5, marker="." if len(rows) < 3 else None,
+              label="forecast")
+    for k, (level, lo, hi) in enumerate(pairs):  # widest first, so narrower bands sit darker on top
+        axis.fill_between(rows["ds"], rows[lo], rows[hi], color=_COLORS[0], alpha=0.12 + 0.1 * k, linewidth=0,
+                          label=f"{level}% interval")
+    axis.grid(True, alpha=0.3)
+    _title_and_legend(axis, series)
+    return axis
+
+
+def plot_trials(numbers, values, states, metric: str = "value", minimize: bool = True, ax=None):
+    """A search's history: each complete trial's score, the best complete score so far, and pruned trials
+    apart (their scores are partial, over fewer folds, so they are drawn but never counted as the best).
+
+    ``states`` holds ``"COMPLETE"``, ``"PRUNED"`` or anything else (not drawn). Returns the Figure.
+
+    Example
+    -------
+    >>> fig = plot_trials([0, 1, 2, 3], [2.0, 1.5, 0.5, 1.8], ["COMPLETE", "COMPLETE", "PRUNED", "COMPLETE"])
+    >>> fig.axes[0].get_legend_handles_labels()[1]
+    ['complete trial', 'best complete so far', 'pruned (partial score, not comparable)']
+    >>> fig.axes[0].lines[1].get_ydata().tolist()  # the pruned 0.5 is not the best
+    [2.0, 1.5, 1.5]
+    """
+    numbers = np.asarray(numbers)
+    values = np.asarray(values, dtype=np.float64)
+    states = np.asarray([str(s) for s in states])
+    fig, (axis,) = _new_axes(ax)
+    done = (states == "COMPLETE") & ~np.isnan(values)
+    pruned = (states == "PRUNED") & ~np.isnan(values)
+    axis.plot(numbers[done], values[done], "o", color=_COLORS[0], label="complete trial")
+    if done.any():
+        best = (np.minimum if minimize else np.maximum).accumulate(values[done])
+        axis.step(numbers[done], best, where="post", color=_COLORS[1], label="best complete so far")
+    if pruned.any():
+        axis.plot(numbers[pruned], values[pruned], "x", color="grey", label="pruned (partial score, not comparable)")
+    axis.set_xlabel("trial")
+    _verbatim(axis.set_ylabel(str(metric)))
+    axis.grid(True, alpha=0.3)
+    _title_and_legend(axis, "optimisation history")
+    return fig
+
+
+def plot_importances(importances: Mapping[str, float], ax=None):
+    """Horizontal bars of parameter importances (fractions summing to 1), the largest on top. Returns the Figure.
+
+    Example
+    -------
+    >>> fig = plot_importances({"window": 0.7, "hidden_size": 0.3})
+    >>> [round(float(p.get_width()), 1) for p in fig.axes[0].patches], fig.axes[0].get_yticklabels()[-1].get_text()
+    ([0.3, 0.7], 'window')
+    """
+    if not importances:
+        raise ValueError("no importances to plot")
+    items = sorted(importances.items(), key=lambda kv: kv[1])
+    fig, (axis,) = _new_axes(ax, height=max(1.5, 0.45 * len(items) + 0.8))
+    axis.barh(np.arange(len(items)), [v for _, v in items], color=_COLORS[0])
+    axis.set_yticks(np.arange(len(items)))
+    axis.set_yticklabels([str(k) for k, _ in items])
+    _verbatim(*axis.get_yticklabels())
+    axis.set_xlabel("importance (fANOVA, share of the score's variance)")
+    axis.grid(True, axis="x", alpha=0.3)
+    _verbatim(axis.set_title("parameter importances"))
+    return fig
+
+
+def mark_events(ax, stamps, label: str = "event", step=None) -> int:
+    """Shade the days (periods) of an event, such as promotion days, on ``ax``: one band per run of
+    consecutive periods, labelled once in the legend. ``step`` is the period (default: the smallest gap
+    between the stamps). Returns the number of bands drawn.
+
+    Example
+    -------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> mark_events(ax, pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-07"]), "promo")
+    2
+    """
+    stamps = pd.DatetimeIndex(sorted(pd.unique(pd.DatetimeIndex(stamps))))
+    if len(stamps) == 0:
+        return 0
+    if step is None:
+        gaps = np.diff(stamps.asi8)
+        step = pd.Timedelta(int(gaps.min()) if len(gaps) else 86_400_000_000_000)  # one day when alone
+    step = pd.Timedelta(step)
+    breaks = np.flatnonzero(np.diff(stamps.asi8) > step.value) + 1
+    starts = [stamps[0], *stamps[breaks]]
+    ends = [*stamps[breaks - 1], stamps[-1]]
+    for k, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        ax.axvspan(start - step / 2, end + step / 2, color=_COLORS[4], alpha=0.35, linewidth=0,
+                   label=_label_text(label) if k == 0 else None)
+    return len(starts)

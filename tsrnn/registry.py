@@ -71,6 +71,9 @@ FORECASTERS: tuple[ForecasterEntry, ...] = (
                     space="seasonal_naive_space",
                     space_args=lambda f, c: dict(season_length=c["season_length"]) if c["season_length"] > 1
                     else None),
+    ForecasterEntry("RegressionForecaster", "tsrnn.forecasters.regression",
+                    aliases={"regression": MappingProxyType({})}, space="regression_space",
+                    space_args=lambda f, c: dict(season_length=c["season_length"], max_window=c["max_window"])),
     ForecasterEntry("NaiveForecaster", "tsrnn.forecasters.naive", aliases={"naive": MappingProxyType({})}),
     ForecasterEntry("DriftForecaster", "tsrnn.forecasters.naive", aliases={"drift": MappingProxyType({})}),
     ForecasterEntry("MeanForecaster", "tsrnn.forecasters.naive", aliases={"mean": MappingProxyType({})}),

@@ -25,7 +25,10 @@ from sklearn.base import clone
 
 from ._validation import check_int
 from .data import Panel, to_panel
-from .evaluation.backtest import backtest
+from .evaluation.backtest import _check_refit, make_cv
+from .evaluation.engine import observed_at, run_folds, seasonal_scales
+from .evaluation.result import fold_scores
+from .evaluation.splits import OriginPlan, RollingOrigin
 from .forecasters.base import BaseForecaster
 from .forecasters.tags import get_forecaster_tags
 from .frequency import season_length_for
@@ -40,6 +43,7 @@ __all__ = [
     "default_space",
     "rnn_space",
     "linear_space",
+    "regression_space",
     "arima_space",
     "ets_space",
     "seasonal_naive_space",
@@ -54,9 +58,6 @@ _HEARTBEAT = "tsrnn:heartbeat"
 _LOST = "tsrnn:lost"
 _STALE_AFTER = 4  # heartbeat intervals without a heartbeat after which a running trial's worker is taken for dead
 _MAX_RETRIES = 2  # a trial whose worker died is re-run at most this many times (a trial that kills its worker...)
-# Forecaster parameters that say where and how visibly a model runs, not what it computes: left out of the
-# study fingerprint, so that a study can be resumed with another progress setting or on another machine.
-_EXECUTION_PARAMS = ("progress", "n_jobs", "accelerator", "devices")
 # With prune_on="val_loss", fold k's optimiser step s is intermediate step k * _FOLD_STRIDE + s, so that
 # every fold's validation losses get their own steps and a step means the same thing in every trial.
 _FOLD_STRIDE = 1_000_000
@@ -75,7 +76,7 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     layers) is searched only for two or more layers. ``recursive=False`` leaves out the recursive
     strategy (it cannot use past covariates). ``target_transform`` tries None, "diff" and, for
     ``positive`` data, "log"; the seasonal differences are left out (they cost a season of every series).
-    The training length (``max_steps``, ``batch_size``) and ``n_models`` are not searched: they stay as
+    With a season (``season_length > 1``) ``deseasonalize`` tries None and "auto". The training length (``max_steps``, ``batch_size``) and ``n_models`` are not searched: they stay as
     set on the forecaster.
 
     Example
@@ -83,9 +84,9 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     >>> from optuna.trial import FixedTrial
     >>> trial = FixedTrial({"cell": "gru", "hidden_size": 16, "num_layers": 1, "window": 24,
     ...                     "learning_rate": 0.01, "scaler": "window", "strategy": "direct", "linear_skip": True,
-    ...                     "loss": "mae", "target_transform": None})
+    ...                     "loss": "mae", "target_transform": None, "deseasonalize": "auto"})
     >>> rnn_space(trial, season_length=12)
-    {'cell': 'gru', 'hidden_size': 16, 'num_layers': 1, 'dropout': 0.0, 'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'strategy': 'direct', 'linear_skip': True, 'loss': 'mae', 'target_transform': None}
+    {'cell': 'gru', 'hidden_size': 16, 'num_layers': 1, 'dropout': 0.0, 'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'strategy': 'direct', 'linear_skip': True, 'loss': 'mae', 'target_transform': None, 'deseasonalize': 'auto'}
     """
     params = {"cell": trial.suggest_categorical("cell", ["lstm", "gru", "rnn"]),
               "hidden_size": trial.suggest_int("hidden_size", 8, 128, log=True),
@@ -100,6 +101,8 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     params["loss"] = trial.suggest_categorical("loss", ["mae", "mse", "mase"])
     transforms = [None, "diff", "log"] if positive else [None, "diff"]
     params["target_transform"] = trial.suggest_categorical("target_transform", transforms)
+    if season_length > 1:
+        params["deseasonalize"] = trial.suggest_categorical("deseasonalize", [None, "auto"])
     return params
 
 
@@ -147,15 +150,15 @@ def ets_space(trial, season_length: int = 1, positive: bool = True) -> dict:
 
 
 def linear_space(trial, season_length: int = 1, max_window: int | None = None, positive: bool = False) -> dict:
-    """The default search space of `LinearForecaster`: window, learning rate, scaler, loss and target transform
-    (the windows and transforms of `rnn_space`; there is no network to size).
+    """The default search space of `LinearForecaster`: window, learning rate, scaler, loss, target transform and
+    deseasonalisation (the windows and transforms of `rnn_space`; there is no network to size).
 
     Example
     -------
     >>> from optuna.trial import FixedTrial
     >>> linear_space(FixedTrial({"window": 24, "learning_rate": 0.01, "scaler": "window", "loss": "mae",
-    ...                          "target_transform": None}), season_length=12)
-    {'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'loss': 'mae', 'target_transform': None}
+    ...                          "target_transform": None, "deseasonalize": None}), season_length=12)
+    {'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'loss': 'mae', 'target_transform': None, 'deseasonalize': None}
     """
     params = {"window": _window(trial, season_length, max_window),
               "learning_rate": trial.suggest_float("learning_rate", 1e-4, 3e-2, log=True),
@@ -163,7 +166,23 @@ def linear_space(trial, season_length: int = 1, max_window: int | None = None, p
               "loss": trial.suggest_categorical("loss", ["mae", "mse", "mase"])}
     transforms = [None, "diff", "log"] if positive else [None, "diff"]
     params["target_transform"] = trial.suggest_categorical("target_transform", transforms)
+    if season_length > 1:
+        params["deseasonalize"] = trial.suggest_categorical("deseasonalize", [None, "auto"])
     return params
+
+
+def regression_space(trial, season_length: int = 1, max_window: int | None = None) -> dict:
+    """The default search space of `RegressionForecaster`: the window (as in `rnn_space`) and whether windows
+    are normalised; the estimator (and its own parameters) stay as the user gave them.
+
+    Example
+    -------
+    >>> from optuna.trial import FixedTrial
+    >>> regression_space(FixedTrial({"window": 24, "scaler": "window"}), season_length=12)
+    {'window': 24, 'scaler': 'window'}
+    """
+    return {"window": _window(trial, season_length, max_window),
+            "scaler": trial.suggest_categorical("scaler", ["window", None])}
 
 
 def _window(trial, season_length: int, max_window: int | None) -> int:
@@ -206,13 +225,14 @@ def default_space(forecaster: BaseForecaster, df, horizon: int, folds: int = 3, 
     >>> space = default_space(RNNForecaster(), tsrnn.load_dataset("shampoo"), horizon=3)
     >>> space(optuna.trial.FixedTrial({"cell": "lstm", "hidden_size": 8, "num_layers": 1, "window": 12,
     ...                                "learning_rate": 0.003, "scaler": "window", "strategy": "direct",
-    ...                                "linear_skip": True, "loss": "mae", "target_transform": "log"}))["window"]
+    ...                                "linear_skip": True, "loss": "mae", "target_transform": "log",
+    ...                                "deseasonalize": None}))["window"]
     12
     """
     panel = df if isinstance(df, Panel) else to_panel(df)
     m = season_length if season_length is not None else season_length_for(panel.freq)
-    step = step or horizon
-    first_cutoff = int(panel.lengths.min()) - gap - horizon - (folds - 1) * step
+    plan = RollingOrigin(horizon, folds=folds, step=step, initial=1, gap=gap).plan(panel.lengths, ids=panel.ids)
+    first_cutoff = int(plan.cutoffs[:, 0].min())
     context = {
         "season_length": int(m),
         # Leave at least half as many training windows as the window is long at the first fold.
@@ -369,6 +389,7 @@ def _pruning_callback_class():
             self.trial = trial
             self.monitor = monitor
             self.step_offset = step_offset
+            self._reported = -1  # the last step reported
 
         def __deepcopy__(self, memo):
             # The trial is a handle on the study's storage (locks, connections): share it, do not copy it.
@@ -382,6 +403,9 @@ def _pruning_callback_class():
                 return
             value = float(value)
             step = int(self.step_offset + trainer.global_step)
+            if step <= self._reported:  # a second training on the same callback (the RNN's second view, which
+                return  # starts again at step 0): the trial is judged on the first one's validation losses
+            self._reported = step
             self.trial.report(value, step)
             if self.trial.should_prune():
                 raise optuna.TrialPruned(f"{self.monitor} = {value:.4g} at step {step}")
@@ -434,6 +458,7 @@ def make_objective(
     season_length: int | None = None,
     prune_on: str = "auto",
     *,
+    cv: RollingOrigin | None = None,
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
@@ -446,12 +471,13 @@ def make_objective(
     The space, the metric and the parameter names are checked here, before any trial. Every score comes
     from `tsrnn.evaluation.backtest`, so nothing after a cutoff reaches the model.
 
-    Folds one at a time (``refit=True``): fold k is scored by ``backtest(..., folds=1)`` on the data with
-    the last ``(folds - 1 - k) * step`` observations of every series cut off, so its one fold is exactly
-    the k-th fold of ``backtest(..., folds=folds)`` (same cutoff, same training data, same MASE scale).
-    After each fold the score is reported (``trial.report(score, k)``) and, before the next fold,
-    ``trial.should_prune()`` is asked. With ``refit=False`` or ``refit=k`` the folds share fits, so one
-    backtest runs them all and the fold scores are reported after it.
+    The folds are those of ``backtest(..., folds=folds)`` (or of ``cv=``, a `tsrnn.RollingOrigin`; the
+    keywords are its shorthand): one plan of origins, computed once, and the backtest engine
+    (`tsrnn.evaluation.engine.run_folds`) runs them on arrays, fitting every fold (``refit=True``), every k
+    folds or once. Its ``on_fold`` hook scores each fold as it ends (the numbers of
+    ``BacktestResult.metrics(by="fold")``): the score is reported (``trial.report(score, k)``) and, before the
+    next fold, ``trial.should_prune()`` is asked, whatever ``refit`` is (the folds that share a fit are
+    forecast in one batched call first, so pruning saves the fits of the later folds, not those forecasts).
 
     ``prune_on="val_loss"`` (the default ``"auto"`` picks it for an RNN with a validation set) reports the
     RNN's validation loss during each fit instead, through `PruningCallback` (fold k's step s is
@@ -479,108 +505,89 @@ def make_objective(
     """
     panel = to_panel(df, id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
                      fill_missing=fill_missing)
-    if horizon is None:
+    if horizon is None and cv is None:
         horizon = forecaster.default_horizon
         if horizon is None:
             raise ValueError(f"{type(forecaster).__name__} has no horizon parameter: pass horizon=")
     metric_name = _resolve_metric(metric)
-    horizon = check_int(horizon, "horizon", low=1)
-    folds = check_int(folds, "folds", low=1)
-    step = horizon if step is None else check_int(step, "step", low=1)
-    gap = check_int(gap, "gap", low=0)
+    refit_every = _check_refit(refit)  # the fingerprint keeps refit as given, as older studies recorded it
+    if cv is None:
+        folds = check_int(folds, "folds", low=1)
+    cv = make_cv(cv, horizon=horizon, folds=folds, step=step, gap=gap)
     m = int(season_length if season_length is not None else season_length_for(panel.freq))
-    _check_folds_fit(panel, horizon, folds, step, gap, m, metric_name)
+    plan = _plan_folds(cv, panel, m, metric_name)
+    horizon, step, gap, folds = plan.horizon, plan.step, plan.gap, plan.n_folds
     mode = _resolve_prune_on(prune_on, forecaster)
     space_fn = _as_space(space, forecaster, panel, horizon, folds, step, gap, season_length)
     names = _probe(space_fn, forecaster)
-    fingerprint = _fingerprint(forecaster, panel, metric=metric_name, horizon=horizon, folds=folds, step=step,
-                               gap=gap, season_length=m, refit=refit, fill_missing=fill_missing)
-    return _Objective(forecaster, panel, space_fn, names, metric_name, folds, refit, mode,
-                      dict(horizon=horizon, step=step, gap=gap, season_length=season_length, progress=False),
-                      fingerprint)
+    extra = {"train_size": cv.train_size} if cv.train_size is not None else {}  # recorded only when used
+    fingerprint = _fingerprint(forecaster, panel, plan, metric=metric_name, horizon=horizon, folds=folds, step=step,
+                               gap=gap, season_length=m, refit=refit, fill_missing=fill_missing, **extra)
+    return _Objective(forecaster, panel, space_fn, names, metric_name, plan, refit_every, mode, m, fingerprint)
 
 
-def _check_folds_fit(panel: Panel, horizon: int, folds: int, step: int, gap: int, season_length: int,
-                     metric_name: str) -> None:
-    """Refuse, before any trial, folds that no parameter value could be scored on: a first fold training on
-    fewer observations than the horizon (the least `backtest` accepts), or, for MASE/RMSSE, on no more than
-    one season (their scale would be undefined)."""
-    need, why = horizon, f"the horizon, {horizon}"
+def _plan_folds(cv: RollingOrigin, panel: Panel, season_length: int, metric_name: str) -> OriginPlan:
+    """The folds every trial is scored on, refused before any trial when no parameter value could be scored on
+    them: a first fold training on fewer observations than the horizon (the least `backtest` accepts), or, for
+    MASE/RMSSE, on no more than one season (their scale would be undefined)."""
+    need, why = cv.horizon, f"the horizon, {cv.horizon}"
     if metric_name in ("MASE", "RMSSE") and season_length + 1 > need:
         need, why = season_length + 1, (f"season_length + 1 = {season_length + 1}, for the scale of "
                                         f"{metric_name}")
-    lengths = panel.lengths
-    first = lengths - gap - horizon - (folds - 1) * step  # observations before fold 0's origin, per series
-    short = np.flatnonzero(first < need)
-    if len(short) == 0:
-        return
-    i = short[np.argmin(first[short])]
-    n = int(lengths[i])
-    fit = max(0, (n - gap - horizon - need) // step + 1)
-    others = f" ({len(short)} series are too short)" if len(short) > 1 else ""
-    raise ValueError(
-        f"{folds} fold(s) of horizon {horizon} (step {step}, gap {gap}) do not fit series {panel.ids[i]!r} of {n} "
-        f"observations{others}: its first fold would train on {max(int(first[i]), 0)} observations, and it "
-        f"needs at least {why}. Only {fit} fold(s) fit there: lower folds, horizon or step, or tune on longer "
-        "series")
+    if cv.initial is not None and cv.initial >= need:
+        return cv.plan(panel.lengths, ids=panel.ids)
+    try:
+        return cv.plan(panel.lengths, min_train_length=need, ids=panel.ids)
+    except ValueError as err:
+        raise ValueError(f"{err}. The first fold of a tuning run needs at least {why}") from None
 
 
 class _Objective:
     """The callable `make_objective` returns; its settings are checked there."""
 
     def __init__(self, forecaster, panel: Panel, space: Callable, param_names: list[str], metric: str,
-                 folds: int, refit, prune_on: str, settings: dict, fingerprint: dict):
+                 plan: OriginPlan, refit, prune_on: str, season_length: int, fingerprint: dict):
         self.forecaster = forecaster
         self.panel = panel
         self.space = space
         self.param_names = param_names
         self.metric = metric
-        self.folds = folds
-        self.refit = refit
+        self.plan = plan
+        self.folds = plan.n_folds
+        self.refit = refit  # 0: fit once; k: every k folds
         self.prune_on = prune_on
-        self.settings = settings
         self.fingerprint = fingerprint  # what the scores depend on; see `_fingerprint`
-
-    def _fold_panel(self, k: int) -> Panel:
-        """The data cut so that the last fold of a one-fold backtest is fold ``k`` of ``folds``."""
-        cut = (self.folds - 1 - k) * self.settings["step"]
-        return self.panel.slice(np.zeros(self.panel.n_series, dtype=np.int64), self.panel.lengths - cut)
+        # What every trial is scored against, computed once: the actuals and each fold's training scales.
+        rows = panel.offsets[:-1, None, None] + plan.test_positions()
+        self._actual = observed_at(panel, rows)
+        self._scales = seasonal_scales(panel, plan, season_length)
 
     def _with_callback(self, model: BaseForecaster, trial, fold: int) -> BaseForecaster:
         if self.prune_on != "val_loss" or _is_baseline(trial):
             return model
         return model.with_training_callbacks([_pruning_callback_class()(trial, "val_loss", fold * _FOLD_STRIDE)])
 
+    def _score(self, k: int, preds: dict) -> dict:
+        return fold_scores(self._actual[:, k], preds["y_pred"], self._scales[0][:, k], self._scales[1][:, k])
+
     def __call__(self, trial) -> float:
         scores: list[float] = []
         report = self.prune_on == "folds"
         # The baseline is never pruned: its full score is what "never worse than your parameters" compares with.
         may_prune = report and not _is_baseline(trial)
+
+        def on_fold(k: int, fold: dict) -> None:  # the engine calls it as each fold ends, folds in order
+            scores.append(_score_value(fold[self.metric], self.metric, k))
+            if report:
+                trial.report(scores[-1], k)
+                if may_prune and k < self.folds - 1 and trial.should_prune():
+                    raise optuna.TrialPruned(f"{self.metric} {scores[-1]:.4g} at fold {k}")
+
         try:
             model = _trial_forecaster(self.forecaster, trial, self.space)  # the space runs once per trial
-            if self.refit is True or (not isinstance(self.refit, bool) and self.refit == 1):
-                for k in range(self.folds):  # each fold has its own fit: run them one by one, pruning between
-                    result = backtest(self._with_callback(model, trial, k), self._fold_panel(k), folds=1,
-                                      refit=True, **self.settings)
-                    scores.append(_score_value(result.metrics()[self.metric].iloc[0], self.metric, k))
-                    if report:
-                        trial.report(scores[-1], k)
-                        if may_prune and k < self.folds - 1 and trial.should_prune():
-                            raise optuna.TrialPruned(f"{self.metric} {scores[-1]:.4g} at fold {k}")
-            else:  # folds share fits: one backtest runs them all
-                result = backtest(self._with_callback(model, trial, 0), self.panel, folds=self.folds,
-                                  refit=self.refit, **self.settings)
-                if len(result.errors):
-                    first = result.errors.iloc[0]
-                    if first["error_type"] == "TrialPruned":
-                        raise optuna.TrialPruned(first["message"])
-                    raise RuntimeError(f"fold {first['fold']} failed at {first['stage']}: "
-                                       f"{first['error_type']}: {first['message']}")
-                table = result.metrics(by="fold")
-                for k in range(self.folds):
-                    scores.append(_score_value(table.loc[k, self.metric], self.metric, k))
-                    if report:
-                        trial.report(scores[-1], k)
+            # A fold that fails fails the trial at once (raise_errors); a pruning callback's TrialPruned too.
+            run_folds(model, self.panel, self.plan, refit=self.refit, on_fold=on_fold, score=self._score,
+                      raise_errors=True, make_model=lambda k: self._with_callback(clone(model), trial, k))
         except optuna.TrialPruned:
             trial.set_user_attr("fold_scores", scores)
             raise
@@ -654,28 +661,28 @@ def _data_digest(panel: Panel) -> str:
             f"{digest.hexdigest()[:16]}")
 
 
-def _cutoffs_digest(panel: Panel, horizon: int, folds: int, step: int, gap: int) -> str:
+def _cutoffs_digest(panel: Panel, plan: OriginPlan) -> str:
     """The forecast origins of the folds: the last training timestamp of every (series, fold)."""
-    lengths = panel.lengths.astype(np.int64)
     stamps = []
     for i in range(panel.n_series):
-        cutoffs = lengths[i] - gap - horizon - step * np.arange(folds - 1, -1, -1)
-        stamps.extend(str(panel.starts[i] + int(c - 1) * panel.freq) for c in cutoffs)
+        stamps.extend(str(panel.starts[i] + int(c - 1) * panel.freq) for c in plan.cutoffs[i])
     digest = hashlib.sha256(json.dumps(stamps).encode()).hexdigest()[:16]
     return f"{min(stamps)} to {max(stamps)}, sha256 {digest}"
 
 
-def _fingerprint(forecaster: BaseForecaster, panel: Panel, **settings) -> dict:
+def _fingerprint(forecaster: BaseForecaster, panel: Panel, plan: OriginPlan, **settings) -> dict:
     """Everything a trial's score depends on besides its own parameters, as JSON data: `tune` records it in a
     new study and refuses to add trials scored differently."""
     cls = type(forecaster)
+    # Parameters that say where and how visibly a model runs, not what it computes (the forecaster's tags name
+    # them) are left out, so that a study can be resumed with another progress setting or on another machine.
+    execution = get_forecaster_tags(forecaster).execution_params
     params = {name: _plain(value) for name, value in sorted(forecaster.get_params(deep=False).items())
-              if name not in _EXECUTION_PARAMS}
+              if name not in execution}
     return {"forecaster": f"{cls.__module__}.{cls.__qualname__}", "params": params,
             **{name: _plain(value) for name, value in settings.items()},
             "data": _data_digest(panel),
-            "cutoffs": _cutoffs_digest(panel, settings["horizon"], settings["folds"], settings["step"],
-                                       settings["gap"])}
+            "cutoffs": _cutoffs_digest(panel, plan)}
 
 
 def _differences(stored: Mapping, current: Mapping, prefix: str = "") -> list[str]:
@@ -758,7 +765,11 @@ def _rdb_storage(url: str):
                                  "its folder exists and is writable, or that the server is up") from None
             time.sleep(0.2 * attempt)
         except (ImportError, ArgumentError, ValueError) as err:  # no driver for the URL, or a malformed URL
-            raise ValueError(f"storage {url!r}: {' '.join(str(err).split())}") from None
+            hint = ""
+            if isinstance(err, ImportError) and url.startswith("postgresql"):
+                hint = ("; for PostgreSQL install the psycopg driver (pip install 'psycopg[binary]', or "
+                        "tsrnn[postgres]) and write the URL as postgresql+psycopg://user:password@host/database")
+            raise ValueError(f"storage {url!r}: {' '.join(str(err).split())}{hint}") from None
 
 
 def _sampler(sampler, random_state):
@@ -1023,8 +1034,9 @@ class TuningResult:
         return f"TuningResult(best {self.metric} {self.best_score_:.4g} with {self.best_params_}; {counts})"
 
     def plots(self) -> dict:
-        """Matplotlib figures: ``"history"`` (the metric of every trial and the best so far) and, with two or
-        more complete trials that vary some parameter, ``"importances"`` (fANOVA parameter importances).
+        """Matplotlib figures: ``"history"`` (every complete trial's metric and the best complete so far, pruned
+        trials apart: their partial scores cover fewer folds) and, with two or more complete trials that vary
+        some parameter, ``"importances"`` (`importances`).
 
         Example
         -------
@@ -1036,26 +1048,50 @@ class TuningResult:
         >>> sorted(res.plots())
         ['history', 'importances']
         """
-        from optuna.visualization import matplotlib as ovm
+        from .plotting import plot_importances, plot_trials
 
-        figures = {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            warnings.filterwarnings("ignore", message="No artists with labels found")  # a one-bar legend
-            ax = ovm.plot_optimization_history(self.study_, target_name=self.metric)
-            figures["history"] = ax.figure
-            complete = [t for t in self.study_.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-                        if t.params]
-            varied = any(len({repr(t.params.get(name)) for t in complete}) > 1
-                         for name in {n for t in complete for n in t.params})
-            if len(complete) >= 2 and varied:
-                try:
-                    evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
-                    ax = ovm.plot_param_importances(self.study_, evaluator=evaluator, target_name=self.metric)
-                    figures["importances"] = ax.figure
-                except (ValueError, RuntimeError):  # e.g. no parameter common to the complete trials
-                    pass
+        trials = self.study_.get_trials(deepcopy=False)
+        figures = {"history": plot_trials([t.number for t in trials],
+                                          [np.nan if t.value is None else t.value for t in trials],
+                                          [t.state.name for t in trials], metric=self.metric,
+                                          minimize=self.direction == "minimize")}
+        importances = self.importances()
+        if importances:
+            figures["importances"] = plot_importances(importances)
         return figures
+
+    def importances(self) -> dict[str, float]:
+        """fANOVA importances of the searched parameters (fractions that sum to 1), from the complete trials
+        that drew parameters (the baseline trial, which keeps the forecaster's own values, is left out: it
+        has no drawn parameters and would empty the common search space); ``{}`` with fewer than two such
+        trials or when no parameter varies.
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> from tsrnn.forecasters.naive import SeasonalNaiveForecaster
+        >>> y = pd.Series(range(1, 13), index=pd.date_range("2024-01-01", periods=12), name="s", dtype=float)
+        >>> res = tune(SeasonalNaiveForecaster(season_length=1), y, space={"season_length": ("int", 1, 3)},
+        ...            horizon=2, n_trials=4, season_length=1, random_state=0, progress=False)
+        >>> res.importances()
+        {'season_length': 1.0}
+        """
+        complete = [t for t in self.study_.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.params]
+        varied = any(len({repr(t.params.get(name)) for t in complete}) > 1
+                     for name in {n for t in complete for n in t.params})
+        if len(complete) < 2 or not varied:
+            return {}
+        with _optuna_quiet():
+            drawn = optuna.create_study(direction=self.direction)
+        drawn.add_trials(complete)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                found = optuna.importance.get_param_importances(
+                    drawn, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+        except (ValueError, RuntimeError):  # e.g. no parameter common to the complete trials
+            return {}
+        return {str(k): float(v) for k, v in found.items()}
 
     def _trial_table(self) -> pd.DataFrame:
         frame = self.trials_
@@ -1089,8 +1125,20 @@ class TuningResult:
         figures = self.plots()
         sections = [("Tuning: best parameters", best), ("Tuning: optimisation history", figures["history"])]
         if "importances" in figures:
-            sections.append(("Tuning: parameter importances", figures["importances"]))
-        sections.append(("Tuning: trials", self._trial_table()))
+            table = pd.DataFrame({"importance": self.importances()})
+            table.index.name = "parameter"
+            sections.append(("Tuning: parameter importances", [figures["importances"], table]))
+        trials = self._trial_table()
+        complete = trials[trials["state"] == "COMPLETE"]
+        sections.append(("Tuning: trials", [
+            f'<p class="note">{len(complete)} complete trials (scored on every fold), best first.</p>',
+            complete.sort_values("value", ascending=self.direction == "minimize", kind="stable")]))
+        others = trials[trials["state"] != "COMPLETE"]
+        if len(others):
+            sections.append(("Tuning: pruned and failed trials", [
+                '<p class="note">A pruned trial was stopped after some folds: its value is a partial score over '
+                "fewer folds, not comparable with the complete trials (an early fold may be easier), so it is "
+                "never the best.</p>", others]))
         return sections
 
     def report(self, path: str | os.PathLike, title: str | None = None):
@@ -1145,6 +1193,7 @@ def tune(
     gap: int = 0,
     season_length: int | None = None,
     prune_on: str = "auto",
+    cv: RollingOrigin | None = None,
     baseline: bool = True,
     heartbeat_interval: float = 30.0,
     id_col: str = "unique_id",
@@ -1206,8 +1255,8 @@ def tune(
     sampler), so with a deterministic forecaster (set its own ``random_state``) and ``n_jobs=1`` the same
     call samples the same parameters in the same order. ``pruner``: "median" (``MedianPruner()``),
     "hyperband", None, or an optuna pruner. ``progress`` shows a progress bar with the best score (set
-    ``progress=False`` on an RNN as well to hide its training bars). ``step``, ``gap``, ``season_length``
-    and the data keywords are those of `tsrnn.evaluation.backtest`.
+    ``progress=False`` on an RNN as well to hide its training bars). ``cv`` (a `tsrnn.RollingOrigin`),
+    ``step``, ``gap``, ``season_length`` and the data keywords are those of `tsrnn.evaluation.backtest`.
 
     Example
     -------
@@ -1237,7 +1286,7 @@ def tune(
     data_kwargs = dict(id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
                        fill_missing=fill_missing)
     objective = make_objective(forecaster, df, horizon, space, metric, folds, refit, step, gap, season_length,
-                               prune_on, **data_kwargs)
+                               prune_on, cv=cv, **data_kwargs)
     with _optuna_quiet(not progress):
         store = _storage(storage)
         study = optuna.create_study(storage=store, sampler=_sampler(sampler, random_state),

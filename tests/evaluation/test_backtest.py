@@ -251,13 +251,14 @@ def test_rnn_backtest_is_leakage_free(refit, a, noise, fold):
                                   changed.forecasts.loc[changed.forecasts["fold"] == fold, "y_pred"].to_numpy())
 
 
-def test_rnn_fast_path_equals_the_fold_by_fold_path():
+def test_rnn_batched_origins_equal_the_loop_over_cut_panels():
     rng = np.random.default_rng(3)
     series = {"a": list(10 + np.sin(np.arange(30) / 2) + rng.normal(0, 0.1, 30)),
               "b": list(20 + np.cos(np.arange(26) / 3) + rng.normal(0, 0.1, 26))}
     df = _with_covariates(series)
     model = tiny_rnn(future_covariates=["promo"], calendar_features=True)
-    slow_model = type("SlowRNN", (type(model),), {"forecast_at": None})(**model.get_params())
+    # The same model forecasting every origin through the default loop: _predict on each cut panel.
+    slow_model = type("SlowRNN", (type(model),), {"_predict_at": BaseForecaster._predict_at})(**model.get_params())
 
     fast = quiet_backtest(model, df, horizon=2, folds=6, step=1, refit=False)
     slow = quiet_backtest(slow_model, df, horizon=2, folds=6, step=1, refit=False)
@@ -267,9 +268,9 @@ def test_rnn_fast_path_equals_the_fold_by_fold_path():
     assert fast.timings["refit"].tolist() == [True] + [False] * 5
 
 
-def test_rnn_fast_path_falls_back_per_fold_when_it_cannot_batch():
-    # A model horizon (3) longer than the backtest horizon (2) cannot read its horizon features at the last
-    # fold, so the batched call refuses; the per-fold path still forecasts every fold.
+def test_rnn_with_a_longer_horizon_than_the_backtest_forecasts_every_fold():
+    # A model horizon (3) longer than the backtest horizon (2): the last fold's model horizon runs past the end of
+    # the series, and the batched call still forecasts every fold (no fallback path exists to hide a failure).
     series = {"a": list(np.linspace(1.0, 3.0, 24))}
     res = quiet_backtest(tiny_rnn(horizon=3), long_frame(series), horizon=2, folds=3, refit=False)
     assert len(res.forecasts) == 6 and len(res.errors) == 0

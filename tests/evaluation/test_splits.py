@@ -160,7 +160,7 @@ def test_init_stores_arguments_without_validation():
         ({"horizon": 2, "window": "rolling"}, "window must be 'expanding' or 'sliding', got 'rolling'"),
         ({"horizon": 2, "window": "sliding"}, "window='sliding' needs train_size"),
         ({"horizon": 2, "window": "sliding", "train_size": 0}, "train_size must be a positive integer"),
-        ({"horizon": 2, "train_size": 5}, "train_size=5 is only used with window='sliding'"),
+        ({"horizon": 2, "window": "expanding", "train_size": 5}, "train_size=5 is only used with window='sliding'"),
     ],
 )
 def test_invalid_arguments_raise_in_methods(params, message):
@@ -172,7 +172,7 @@ def test_invalid_arguments_raise_in_methods(params, message):
 
 def test_repr_shows_all_parameters():
     assert repr(RollingOrigin(horizon=2, folds=3)) == (
-        "RollingOrigin(horizon=2, folds=3, step=None, initial=None, window='expanding', train_size=None, gap=0)"
+        "RollingOrigin(horizon=2, folds=3, step=None, initial=None, window=None, train_size=None, gap=0)"
     )
 
 
@@ -228,3 +228,53 @@ def test_split_invariants(cv, n):
         else:
             assert len(train) == cv.train_size
     assert folds[-1][1][-1] == n - 1  # the last test window ends the series
+
+
+# --------------------------------------------------------------------------- plan: every series at once
+
+
+def test_plan_hand_worked_cutoffs_of_several_series():
+    # a: n = 9 -> c_last = 9 - 1 - 2 = 6, step 2 -> 4, 6 ; b: n = 12 -> 9, then 7 ; c: n = 10 -> 7, 5
+    plan = RollingOrigin(horizon=2, folds=2, gap=1).plan([9, 12, 10])
+    assert plan.cutoffs.tolist() == [[4, 6], [7, 9], [5, 7]]
+    assert plan.train_starts.tolist() == [[0, 0], [0, 0], [0, 0]]
+    assert (plan.horizon, plan.gap, plan.step, plan.n_series, plan.n_folds) == (2, 1, 2, 3, 2)
+    assert plan.test_positions()[1].tolist() == [[8, 9], [10, 11]]  # b: cutoff + gap + [0, 2)
+
+
+def test_plan_sliding_window_starts_train_size_before_each_cutoff():
+    # n = 10, horizon 1, step 3, train_size 4: c_last = 9, then 6 ; 3 < train_size 4 does not fit
+    plan = RollingOrigin(horizon=1, step=3, train_size=4).plan([10])
+    assert plan.cutoffs.tolist() == [[6, 9]] and plan.train_starts.tolist() == [[2, 5]]
+
+
+def test_plan_folds_none_takes_what_the_shortest_series_fits():
+    # horizon 3: n = 9 fits cutoffs 3, 6 (2 folds), n = 15 would fit 5: both get their last 2
+    plan = RollingOrigin(horizon=3).plan([9, 15])
+    assert plan.cutoffs.tolist() == [[3, 6], [9, 12]]
+
+
+def test_plan_min_train_length_raises_the_first_cutoff_unless_initial_is_given():
+    # horizon 2, n = 12: cutoffs 2, 4, ..., 10 ; a model needing 5 observations drops 2 and 4
+    assert RollingOrigin(horizon=2).plan([12], min_train_length=5).cutoffs.tolist() == [[6, 8, 10]]
+    assert RollingOrigin(horizon=2, initial=2).plan([12], min_train_length=5).cutoffs.tolist() == [[2, 4, 6, 8, 10]]
+
+
+def test_plan_names_the_series_too_short():
+    with pytest.raises(ValueError, match=r"series 'b' has 7: only 2 fold\(s\) fit there \(2 series are too short\)"):
+        RollingOrigin(horizon=2, folds=4).plan([20, 7, 8], ids=np.array(["a", "b", "c"], dtype=object))
+
+
+@given(cv=splitters(), lengths=st.lists(st.integers(0, 60), min_size=1, max_size=4))
+def test_plan_agrees_with_cutoffs_and_split_series_by_series(cv, lengths):
+    try:
+        plan = cv.plan(lengths)
+    except ValueError:
+        # some series cannot hold the folds; cutoffs() says so too, or holds more folds than the shortest
+        assert cv.folds is not None or any(n < cv.min_length() for n in lengths)
+        return
+    for i, n in enumerate(lengths):
+        cutoffs = cv.cutoffs(n)
+        np.testing.assert_array_equal(plan.cutoffs[i], cutoffs[len(cutoffs) - plan.n_folds:])
+        trains = [train for train, _ in cv.split(n)][len(cutoffs) - plan.n_folds:]
+        assert plan.train_starts[i].tolist() == [int(train[0]) for train in trains]

@@ -13,7 +13,7 @@ from tsrnn.errors import InvalidParameterError
 from tsrnn.forecasters.checks import check_forecaster
 from tsrnn.forecasters.io import load_forecaster, save_forecaster
 
-TINY = dict(window=6, horizon=3, max_steps=3, batch_size=16, progress=False, random_state=0)
+TINY = dict(window=6, horizon=3, max_steps=3, batch_size=16, progress=False, random_state=0, deseasonalize=None)
 
 
 def frame(n: int = 40) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from tsrnn.errors import DataError, IncompatibleModelError, NotFittedError, Trai
 from tsrnn.forecasters.checks import check_forecaster
 from tsrnn.forecasters.rnn import RNNForecaster
 
-TINY = dict(hidden_size=4, window=6, horizon=3, max_steps=3, batch_size=16, progress=False, random_state=0)
+TINY = dict(hidden_size=4, window=6, horizon=3, max_steps=3, batch_size=16, progress=False, random_state=0, deseasonalize=None)
 
 
 def tiny(**kw) -> RNNForecaster:
@@ -84,7 +84,7 @@ def test_clone_and_get_params():
     model = tiny(trainer_kwargs=kwargs, quantiles=(0.2, 0.8), loss="quantile")
     params = model.get_params()
     assert params["trainer_kwargs"] is kwargs and params["quantiles"] == (0.2, 0.8)
-    assert params["hidden_size"] == 4 and params["cell"] == "lstm" and len(params) == 30
+    assert params["hidden_size"] == 4 and params["cell"] == "lstm" and len(params) == 34  # with deseasonalize and the covariate roles
     model.set_params(trainer_kwargs=None).fit(panel2())
     copy = clone(model)
     assert copy.get_params() == model.get_params()
@@ -462,7 +462,7 @@ def test_window_longer_than_the_shortest_series_names_it():
     ("cell", "transformer", "['lstm', 'gru', 'rnn', 'elman']"),
     ("strategy", "mimo", "['direct', 'recursive', 'seq2seq']"),
     ("scaler", "zscore", "['standard', 'robust', 'minmax', 'window', None]"),
-    ("loss", "rmse", "['mse', 'mae', 'huber', 'mase', 'quantile']"),
+    ("loss", "rmse", "['mse', 'mae', 'huber', 'mase', 'quantile', 'normal', 'student_t']"),
     ("target_transform", "sqrt", "['log', 'diff', 'log_return', 'seasonal_diff', 'log_seasonal_diff', None]"),
 ])
 def test_unknown_choices_list_the_valid_ones(param, value, valid):

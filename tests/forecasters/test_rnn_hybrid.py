@@ -13,7 +13,7 @@ from tsrnn.data import to_panel
 from tsrnn.forecasters.rnn import RNNForecaster
 from tsrnn.nn.networks import ForecastNet, MedianEnsemble
 
-TINY = dict(hidden_size=4, window=8, horizon=3, max_steps=3, batch_size=16, progress=False, random_state=0)
+TINY = dict(hidden_size=4, window=8, horizon=3, max_steps=3, batch_size=16, progress=False, random_state=0, deseasonalize=None)
 
 
 def seasonal_frame(n: int = 48, uid: str = "a", seed: int = 0) -> pd.DataFrame:

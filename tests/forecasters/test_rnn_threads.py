@@ -33,7 +33,7 @@ def test_training_uses_num_threads_and_gives_the_setting_back(cls, num_threads, 
     try:
         extra = {"hidden_size": 4} if cls is RNNForecaster else {}
         model = cls(horizon=2, window=5, max_steps=3, progress=False, random_state=0, num_threads=num_threads,
-                    trainer_kwargs={"callbacks": [spy]}, **extra).fit(series())
+                    deseasonalize=None, trainer_kwargs={"callbacks": [spy]}, **extra).fit(series())
         assert spy.seen == [expected] * 3
         assert torch.get_num_threads() == 3  # the caller's setting, untouched by fit...
         model.predict()

@@ -3,6 +3,8 @@ properties the layers above use instead of private attributes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sklearn.utils import get_tags
 
@@ -20,8 +22,8 @@ from tsrnn.forecasters.tags import ForecasterTags, get_forecaster_tags
 
 @pytest.mark.parametrize(("forecaster", "expected"), [
     (NaiveForecaster(), ForecasterTags(intervals=True, batch_origins=True)),
-    (ARIMAForecaster(), ForecasterTags(intervals=True)),
-    (ARIMAForecaster(exog=["promo"]), ForecasterTags(intervals=True, known_covariates=True)),
+    (ARIMAForecaster(), ForecasterTags(intervals=True, batch_origins=True)),  # one Kalman filter per series
+    (ARIMAForecaster(exog=["promo"]), ForecasterTags(intervals=True, known_covariates=True, batch_origins=True)),
     (ETSForecaster(), ForecasterTags(intervals=True)),
     (RNNForecaster(), ForecasterTags(batch_origins=True, needs_torch=True)),
     (RNNForecaster(loss="quantile", future_covariates=["promo"], early_stopping=True),
@@ -30,10 +32,27 @@ from tsrnn.forecasters.tags import ForecasterTags, get_forecaster_tags
     (LinearForecaster(validation_size=4), ForecasterTags(batch_origins=True, needs_torch=True, validation_loss=True)),
 ], ids=lambda x: repr(x) if not isinstance(x, ForecasterTags) else "")
 def test_tags_follow_the_parameters(forecaster, expected):
-    assert get_forecaster_tags(forecaster) == expected
+    def capabilities(tags):  # the class-level declarations are checked below
+        return replace(tags, horizon_param=None, execution_params=())
+
+    assert capabilities(get_forecaster_tags(forecaster)) == expected
     tags = get_tags(forecaster)  # scikit-learn's own accessor sees them too
-    assert tags.forecaster_tags == expected and tags.target_tags.required
+    assert capabilities(tags.forecaster_tags) == expected and tags.target_tags.required
     assert tags.non_deterministic is expected.needs_torch
+
+
+@pytest.mark.parametrize(("forecaster", "horizon_param", "execution_params"), [
+    (NaiveForecaster(), None, ()),
+    (ARIMAForecaster(), None, ("n_jobs", "backend")),
+    (ETSForecaster(), None, ("n_jobs", "backend")),
+    (RNNForecaster(), "horizon", ("progress", "accelerator", "devices")),
+    (LinearForecaster(), "horizon", ("progress", "accelerator", "devices")),
+], ids=lambda x: repr(x) if not isinstance(x, str | tuple | type(None)) else "")
+def test_the_horizon_and_execution_parameters_are_declared(forecaster, horizon_param, execution_params):
+    tags = get_forecaster_tags(forecaster)
+    assert (tags.horizon_param, tags.execution_params) == (horizon_param, execution_params)
+    params = forecaster.get_params(deep=False)
+    assert all(name in params for name in execution_params) and (horizon_param is None or horizon_param in params)
 
 
 def test_the_lengths_a_model_needs_are_public_and_read_only():

@@ -71,3 +71,54 @@ def test_datamodule_batches_cover_each_window_once_per_epoch_in_seeded_order():
                                                     again.train_dataloader())]).numpy()
     np.testing.assert_array_equal(firsts, firsts2)
     assert dm.val_dataloader() == [] and dm.n_val == 0
+
+
+def _epochs(loader, n_epochs):
+    """The batches of ``n_epochs`` passes, each pass iterated to its end as Lightning's fit loop does."""
+    return [[b[0].tolist() for b in loader] for _ in range(n_epochs)]
+
+
+@pytest.mark.parametrize("n, batch_size", [(24, 4), (23, 4), (9, 4), (3, 4)])
+def test_ddp_shares_add_up_to_the_batches_of_one_process_with_the_global_batch(n, batch_size):
+    # Two processes with batch_size b must see, step by step, the batches one process sees with 2 b and the
+    # same seed: that is what makes a DDP fit the same fit as one process (tests/forecasters/test_rnn_ddp.py).
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from tsrnn.nn.datamodule import GlobalBatchSampler
+
+    data = TensorDataset(torch.arange(100, 100 + n))
+    g = torch.Generator().manual_seed(7)
+    one = _epochs(DataLoader(data, batch_size=2 * batch_size, shuffle=True, generator=g), 3)
+    ranks = []
+    for rank in range(2):
+        g = torch.Generator().manual_seed(7)
+        sampler = GlobalBatchSampler(data, batch_size, 2, rank, g)
+        ranks.append(_epochs(DataLoader(data, batch_size=batch_size, sampler=sampler, generator=g), 3))
+        assert len(sampler) == sum(len(b) for b in ranks[-1][0])
+    for epoch in range(3):
+        assert len(ranks[0][epoch]) == len(ranks[1][epoch]) == len(one[epoch])  # same number of steps
+        for step, batch in enumerate(one[epoch]):
+            union = ranks[0][epoch][step] + ranks[1][epoch][step]
+            if len(batch) >= 2:
+                assert union == batch  # rank 0 takes the first part of the global batch, rank 1 the rest
+                assert abs(len(ranks[0][epoch][step]) - len(ranks[1][epoch][step])) <= 1
+            else:  # one window left for two processes: the second repeats it
+                assert union == batch * 2
+
+
+def test_one_process_loader_is_unchanged_by_the_ddp_sampler():
+    # With one process the datamodule keeps the plain shuffled loader (seeded forecasts stay what they were), and
+    # the sampler's permutations follow the same generator draws, so the DDP path is the same fit.
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from tsrnn.nn.datamodule import GlobalBatchSampler
+
+    data = TensorDataset(torch.arange(11))
+    g = torch.Generator().manual_seed(3)
+    plain = _epochs(DataLoader(data, batch_size=4, shuffle=True, generator=g), 3)
+    g = torch.Generator().manual_seed(3)
+    shared = _epochs(DataLoader(data, batch_size=4, sampler=GlobalBatchSampler(data, 4, 1, 0, g), generator=g), 3)
+    assert shared == plain
+    dm = WindowDataModule(torch.zeros(20, 1), torch.arange(11), None, window=3, horizon=2, known_idx=[],
+                          batch_size=4, seed=3)
+    assert _epochs(dm.train_dataloader(), 1) == plain[:1]

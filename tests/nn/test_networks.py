@@ -172,5 +172,6 @@ def test_point_losses_by_hand_use_output_channel_zero():
     assert float(forecast_loss("mae", out, y)) == pytest.approx((0.5 + 3.0) / 2)
     # Huber with delta 1: 0.5 * 0.5^2 = 0.125 inside, 3 - 0.5 = 2.5 outside.
     assert float(forecast_loss("huber", out, y)) == pytest.approx((0.125 + 2.5) / 2)
-    with pytest.raises(ValueError, match=r"unknown loss 'l3'.*\['mse', 'mae', 'huber', 'mase', 'quantile'\]"):
+    with pytest.raises(ValueError, match=r"unknown loss 'l3'.*\['mse', 'mae', 'huber', 'mase', 'quantile', 'normal', "
+                                         r"'student_t'\]"):
         forecast_loss("l3", out, y)

@@ -2,6 +2,6 @@
 
 from .backtest import Comparison, backtest, compare
 from .result import BacktestResult
-from .splits import RollingOrigin
+from .splits import OriginPlan, RollingOrigin
 
-__all__ = ["RollingOrigin", "backtest", "compare", "Comparison", "BacktestResult"]
+__all__ = ["RollingOrigin", "OriginPlan", "backtest", "compare", "Comparison", "BacktestResult"]

@@ -15,12 +15,15 @@ from .. import metrics as M
 from .._schema import POINT, interval_column, interval_columns, parse_column
 from ..frequency import is_business_daily, periods_per_year
 
-__all__ = ["BacktestResult", "interval_columns", "periods_per_year"]
+__all__ = ["BacktestResult", "fold_scores", "interval_columns", "periods_per_year"]
 
 _BY = {"series": "unique_id", "fold": "fold", "horizon_step": "horizon_step"}
 
 class BacktestResult:
     """The outcome of `tsrnn.evaluation.backtest`: forecasts at every cutoff and the means to score them.
+
+    `backtest` hands over arrays; ``forecasts``, ``origins`` and ``actuals`` are built from them on first read
+    (the long ``forecasts`` frame has a row per series, fold and step: nothing builds it until it is needed).
 
     Attributes
     ----------
@@ -78,9 +81,11 @@ class BacktestResult:
         name: str,
         refit,
     ):
-        self.forecasts = forecasts
-        self.origins = origins
-        self.actuals = actuals
+        # Each of the three big frames may be given as a function that builds it: `backtest` passes those, so
+        # a run that is only scored (the tuner) or only partly read never materialises every row.
+        self._forecasts = forecasts
+        self._origins = origins
+        self._actuals = actuals
         self.timings = timings
         self.errors = errors
         self.horizon = horizon
@@ -90,6 +95,36 @@ class BacktestResult:
         self.freq = freq
         self.name = name
         self.refit = refit
+
+    @property
+    def forecasts(self) -> pd.DataFrame:
+        if not isinstance(self._forecasts, pd.DataFrame):
+            self._forecasts = self._forecasts()
+        return self._forecasts
+
+    @forecasts.setter
+    def forecasts(self, frame: pd.DataFrame) -> None:
+        self._forecasts = frame
+
+    @property
+    def origins(self) -> pd.DataFrame:
+        if not isinstance(self._origins, pd.DataFrame):
+            self._origins = self._origins()
+        return self._origins
+
+    @origins.setter
+    def origins(self, frame: pd.DataFrame) -> None:
+        self._origins = frame
+
+    @property
+    def actuals(self) -> pd.DataFrame:
+        if not isinstance(self._actuals, pd.DataFrame):
+            self._actuals = self._actuals()
+        return self._actuals
+
+    @actuals.setter
+    def actuals(self, frame: pd.DataFrame) -> None:
+        self._actuals = frame
 
     def __repr__(self) -> str:
         n_series = self.origins["unique_id"].nunique()
@@ -167,7 +202,8 @@ class BacktestResult:
                 continue
             y, p = g["y"].to_numpy(dtype=np.float64), g[POINT].to_numpy(dtype=np.float64)
             row = {"MAE": M.mae(y, p), "RMSE": M.rmse(y, p), "sMAPE": M.smape(y, p), "WAPE": M.wape(y, p),
-                   "MASE": float(scaled.loc[group, "MASE"]), "RMSSE": float(scaled.loc[group, "RMSSE"]),
+                   # .at, not .loc: a series id may be a tuple (several id columns), which .loc reads as two keys
+                   "MASE": float(scaled.at[group, "MASE"]), "RMSSE": float(scaled.at[group, "RMSSE"]),
                    "bias": M.bias(y, p)}
             for level, lo, hi in intervals:
                 low, high = g[lo].to_numpy(dtype=np.float64), g[hi].to_numpy(dtype=np.float64)
@@ -368,6 +404,40 @@ class BacktestResult:
         body = backtest_sections({self.name: self}, max_series=max_series, finance=finance)
         return write_report(path, title if title is not None else f"Backtest: {self.name}",
                             body + list(sections or []))
+
+
+def fold_scores(y: np.ndarray, y_pred: np.ndarray, scale_mae: np.ndarray, scale_mse: np.ndarray) -> dict[str, float]:
+    """The metrics of one fold from arrays, exactly as ``BacktestResult.metrics(by="fold")`` computes them.
+
+    ``y`` and ``y_pred`` are ``[n_series, horizon]`` (NaN in ``y``: a missing actual, not scored); ``scale_mae``
+    and ``scale_mse`` are ``[n_series]`` (the fold's training scales). MAE, RMSE, sMAPE, WAPE and bias pool the
+    scored forecasts; MASE and RMSSE average each series' scaled error (NaN when one is undefined). The
+    backtest engine calls it after every fold for the tuner's pruning hook, without building a frame.
+
+    Example
+    -------
+    >>> s = fold_scores(np.array([[5.0, 7.0], [2.0, np.nan]]), np.array([[4.0, 4.0], [1.0, 1.0]]),
+    ...                 np.array([2.0, 0.5]), np.array([4.0, 1.0]))
+    >>> s["MAE"], s["MASE"], s["n"]  # (1 + 3 + 1) / 3 ; mean(2 / 2, 1 / 0.5)
+    (1.6666666666666667, 1.5, 3)
+    """
+    y = np.asarray(y, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    seen = ~np.isnan(y)
+    if not seen.any():
+        return {**{name: np.nan for name in ("MAE", "RMSE", "sMAPE", "WAPE", "MASE", "RMSSE", "bias")}, "n": 0}
+    err = np.where(seen, y - y_pred, 0.0)
+    count = seen.sum(axis=1)
+    pairs = count > 0  # a series whose actuals are all missing has no pair in this fold
+    mean_abs = np.abs(err).sum(axis=1)[pairs] / count[pairs]
+    mean_sq = (err**2).sum(axis=1)[pairs] / count[pairs]
+    mase = _divide(mean_abs, np.asarray(scale_mae, dtype=np.float64)[pairs])
+    rmsse = np.sqrt(_divide(mean_sq, np.asarray(scale_mse, dtype=np.float64)[pairs]))
+    yy, pp = y[seen], y_pred[seen]
+    return {"MAE": M.mae(yy, pp), "RMSE": M.rmse(yy, pp), "sMAPE": M.smape(yy, pp), "WAPE": M.wape(yy, pp),
+            "MASE": float(np.nan if np.isnan(mase).any() else mase.mean()),
+            "RMSSE": float(np.nan if np.isnan(rmsse).any() else rmsse.mean()),
+            "bias": M.bias(yy, pp), "n": int(seen.sum())}
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

@@ -1,19 +1,20 @@
-"""Rolling-origin (time-series cross-validation) splits of one series into train and test positions.
+"""Rolling-origin (time-series cross-validation) splits: the one place where forecast origins are computed.
 
-Pure index arithmetic: no data is touched, so the same splits serve every forecaster in a backtest.
+Pure index arithmetic: no data is touched, so the same plan serves every forecaster of a backtest, `compare`, `tune`.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from .._validation import check_int
 
-__all__ = ["RollingOrigin"]
+__all__ = ["RollingOrigin", "OriginPlan"]
 
 _WINDOWS = ("expanding", "sliding")
 
@@ -42,14 +43,69 @@ def _series_length(X) -> int:
         ) from None
 
 
+def _fold_counts(last: np.ndarray, min_cutoff: int, step: int) -> np.ndarray:
+    """How many cutoffs ``last, last - step, ...`` stay at or above ``min_cutoff`` (0 when none does)."""
+    return np.where(last >= min_cutoff, (last - min_cutoff) // step + 1, 0)
+
+
+def _cutoff_grid(last: np.ndarray, count: int, step: int) -> np.ndarray:
+    """``[len(last), count]`` cutoffs, ascending, the last of each row being ``last``."""
+    return last[:, None] - step * np.arange(count - 1, -1, -1, dtype=np.int64)[None, :]
+
+
+@dataclass(frozen=True)
+class OriginPlan:
+    """The forecast origins of every series, as `RollingOrigin.plan` computes them.
+
+    Attributes
+    ----------
+    cutoffs : ndarray, ``[n_series, n_folds]`` int64
+        Observations available at each origin (the training part ends at position ``cutoff - 1``).
+    train_starts : ndarray, ``[n_series, n_folds]`` int64
+        First training position (0 for an expanding window, ``cutoff - train_size`` for a sliding one).
+    horizon, gap, step : int
+        The settings: fold ``k`` of series ``i`` is scored on positions ``cutoffs[i, k] + gap + [0, horizon)``.
+
+    Example
+    -------
+    >>> plan = RollingOrigin(horizon=2, folds=2).plan([8, 11])
+    >>> plan.cutoffs.tolist(), plan.n_folds
+    ([[4, 6], [7, 9]], 2)
+    """
+
+    cutoffs: np.ndarray
+    train_starts: np.ndarray
+    horizon: int
+    gap: int
+    step: int
+
+    @property
+    def n_series(self) -> int:
+        return int(self.cutoffs.shape[0])
+
+    @property
+    def n_folds(self) -> int:
+        return int(self.cutoffs.shape[1])
+
+    def test_positions(self) -> np.ndarray:
+        """``[n_series, n_folds, horizon]`` positions (within each series) scored at each fold.
+
+        Example
+        -------
+        >>> RollingOrigin(horizon=2, gap=1, folds=1).plan([6]).test_positions().tolist()
+        [[[4, 5]]]
+        """
+        return self.cutoffs[:, :, None] + self.gap + np.arange(self.horizon)
+
+
 class RollingOrigin:
     """Rolling-origin evaluation: forecast ``horizon`` steps from several cutoffs, anchored at the end.
 
     For one series of length ``n`` (positions ``0 .. n-1``), a fold has a cutoff ``c``, the number
     of observations available at the forecast origin:
 
-    - training positions ``[0, c)`` (``window="expanding"``) or ``[c - train_size, c)``
-      (``window="sliding"``);
+    - training positions ``[0, c)`` (an expanding window, ``train_size=None``) or ``[c - train_size, c)``
+      (a sliding window, as scikit-learn's ``TimeSeriesSplit(max_train_size=)``);
     - test positions ``[c + gap, c + gap + horizon)``; ``gap`` skips observations that would not
       be known yet when the forecast is made (e.g. publication delay).
 
@@ -63,6 +119,9 @@ class RollingOrigin:
     ``folds=None`` takes every fold that fits. With ``folds`` given the last ``folds`` cutoffs are
     used, and a series too short for them raises ``ValueError`` saying how many fit.
 
+    `plan` gives the cutoffs of many series at once (what `tsrnn.evaluation.backtest`, ``compare`` and
+    `tsrnn.tuning.tune` use, and the only place they are computed); `cutoffs` and `split` serve one series.
+
     ``__init__`` only stores the arguments; they are validated when a method is called.
 
     Parameters
@@ -75,10 +134,11 @@ class RollingOrigin:
         Distance between consecutive cutoffs; None means ``horizon``.
     initial : int or None
         Smallest cutoff allowed (minimum number of observations before the first origin).
-    window : {"expanding", "sliding"}
-        Whether training starts at 0 or keeps the last ``train_size`` observations.
     train_size : int or None
-        Training length of a sliding window; required for, and only allowed with, ``"sliding"``.
+        Training length of a sliding window; None (the default) trains on everything before the cutoff.
+    window : {"expanding", "sliding"} or None
+        Kept for compatibility: None follows ``train_size``; ``"sliding"`` needs ``train_size`` and
+        ``"expanding"`` refuses it.
     gap : int
         Observations skipped between the cutoff and the first test position (>= 0).
 
@@ -94,7 +154,7 @@ class RollingOrigin:
     [0 1 2 3 4 5 6 7] [8 9]
     >>> cv.min_length()  # initial 2 (= horizon) + gap 0 + horizon 2 + 2 more steps of 2
     8
-    >>> sliding = RollingOrigin(horizon=2, step=1, window="sliding", train_size=5, gap=1)
+    >>> sliding = RollingOrigin(horizon=2, step=1, train_size=5, gap=1)
     >>> sliding.cutoffs(10)  # c_last = 10 - 1 - 2 = 7, first cutoff >= train_size = 5
     array([5, 6, 7])
     >>> [(train.tolist(), test.tolist()) for train, test in sliding.split(10)][0]
@@ -107,7 +167,7 @@ class RollingOrigin:
         folds: int | None = None,
         step: int | None = None,
         initial: int | None = None,
-        window: str = "expanding",
+        window: str | None = None,
         train_size: int | None = None,
         gap: int = 0,
     ):
@@ -130,9 +190,12 @@ class RollingOrigin:
         step = horizon if self.step is None else check_int(self.step, "step", low=1)
         initial = None if self.initial is None else check_int(self.initial, "initial", low=1)
         gap = check_int(self.gap, "gap", low=0)
-        if self.window not in _WINDOWS:
+        window = self.window
+        if window is None:
+            window = "expanding" if self.train_size is None else "sliding"
+        if window not in _WINDOWS:
             raise ValueError(f"window must be 'expanding' or 'sliding', got {self.window!r}")
-        if self.window == "sliding":
+        if window == "sliding":
             if self.train_size is None:
                 raise ValueError("window='sliding' needs train_size, the number of training observations")
             train_size = check_int(self.train_size, "train_size", low=1)
@@ -145,7 +208,7 @@ class RollingOrigin:
                 )
             train_size = None
             min_cutoff = horizon if initial is None else initial
-        return _Settings(horizon, folds, step, min_cutoff, self.window, train_size, gap)
+        return _Settings(horizon, folds, step, min_cutoff, window, train_size, gap)
 
     def min_length(self) -> int:
         """Shortest series that fits ``folds`` folds (one fold when ``folds`` is None).
@@ -173,8 +236,8 @@ class RollingOrigin:
         """
         s = self._settings()
         n = _series_length(n)
-        last = n - s.gap - s.horizon
-        fit = (last - s.min_cutoff) // s.step + 1 if last >= s.min_cutoff else 0
+        last = np.array([n - s.gap - s.horizon], dtype=np.int64)
+        fit = int(_fold_counts(last, s.min_cutoff, s.step)[0])
         if fit == 0:
             raise ValueError(
                 f"{self!r} fits no fold in a series of length {n}: one fold needs at least "
@@ -189,7 +252,49 @@ class RollingOrigin:
                 f"observations. Ask for folds <= {fit}, lower step, initial or train_size, or use a longer series"
             )
         count = fit if s.folds is None else s.folds
-        return last - s.step * np.arange(count - 1, -1, -1, dtype=np.int64)
+        return _cutoff_grid(last, count, s.step)[0]
+
+    def plan(self, lengths: Sequence[int] | np.ndarray, min_train_length: int = 1, ids=None) -> OriginPlan:
+        """The cutoffs and training starts of every series (lengths ``lengths``), each anchored at its own end.
+
+        ``min_train_length`` (a forecaster's ``min_train_length``) raises the smallest cutoff of an
+        expanding window when ``initial`` is None, so every fold can be fitted. With ``folds=None`` every
+        series gets the number of folds that fit the shortest. A series too short raises ``ValueError``
+        naming it (by ``ids[i]`` when given) and saying how many folds fit.
+
+        Example
+        -------
+        >>> cv = RollingOrigin(horizon=2, folds=2)
+        >>> plan = cv.plan([8, 11], min_train_length=3)  # a: 6, 4 ; b: 9, 7
+        >>> plan.cutoffs.tolist(), plan.train_starts.tolist()
+        ([[4, 6], [7, 9]], [[0, 0], [0, 0]])
+        >>> RollingOrigin(horizon=1, train_size=3).plan([6]).train_starts.tolist()  # cutoffs 3, 4, 5
+        [[0, 1, 2]]
+        """
+        s = self._settings()
+        min_train_length = check_int(min_train_length, "min_train_length", low=1)
+        lengths = np.asarray(lengths, dtype=np.int64).reshape(-1)
+        min_cutoff = s.min_cutoff
+        if s.window == "expanding" and self.initial is None:
+            min_cutoff = max(min_cutoff, min_train_length)  # the shortest training part the model can fit
+        last = lengths - s.gap - s.horizon
+        fits = _fold_counts(last, min_cutoff, s.step)
+        n_folds = s.folds if s.folds is not None else (int(fits.min()) if len(fits) else 0)
+        wanted = max(n_folds, 1)
+        short = np.flatnonzero(fits < wanted)
+        if len(short):
+            worst = short[np.argmin(fits[short])]
+            name = repr(ids[worst]) if ids is not None else f"at position {worst}"
+            needed = min_cutoff + s.gap + s.horizon + (wanted - 1) * s.step
+            others = f" ({len(short)} series are too short)" if len(short) > 1 else ""
+            raise ValueError(
+                f"{wanted} fold(s) of horizon {s.horizon} (step {s.step}, gap {s.gap}, smallest cutoff {min_cutoff}) "
+                f"need series of at least {needed} observations, but series {name} has {int(lengths[worst])}: "
+                f"only {int(fits[worst])} fold(s) fit there{others}. Ask for folds <= {int(fits.min())}, lower "
+                "horizon, step or initial, or drop the short series")
+        cutoffs = _cutoff_grid(last, n_folds, s.step)
+        starts = np.zeros_like(cutoffs) if s.train_size is None else cutoffs - s.train_size
+        return OriginPlan(cutoffs, starts, s.horizon, s.gap, s.step)
 
     def split(self, X, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield ``(train_idx, test_idx)`` integer position arrays, one pair per fold, oldest first.

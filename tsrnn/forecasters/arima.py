@@ -14,17 +14,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
+from .._parallel import check_backend, map_jobs
 from .._schema import POINT, interval_column, interval_column_names
 from .._validation import check_bool, check_int, check_n_jobs, check_str_list
 from ..data import Panel
 from ..errors import DataError
 from ..frequency import season_length_for
+from . import _statespace
 from .base import BaseForecaster, check_positive_int
 from .naive import MeanForecaster, SeasonalNaiveForecaster
 from .tags import ForecasterTags
@@ -48,14 +49,36 @@ _MAX_FILTER_COST = 4e9
 
 @dataclass
 class _SeriesFit:
-    """What fitting one series produced: a statsmodels result, a mean model or a seasonal-naive fallback."""
+    """What fitting one series produced: a statsmodels result, a mean model or a seasonal-naive fallback.
+
+    A model loaded from a folder may carry only ``snapshot`` (its state at the end of the data, enough to
+    forecast: `tsrnn.forecasters._statespace`) and ``rebuild``, which builds the statsmodels results from the
+    saved parameters the first time ``result`` is read (to apply the model to new history, or to inspect it).
+    """
 
     kind: str  # "model" | "mean" | "naive"
-    result: object = None  # statsmodels results for kind == "model"
+    _result: object = None  # statsmodels results for kind == "model"
     info: dict = field(default_factory=dict)  # the series' row of the fitted-model table
     status: str = "ok"  # "ok" | "reduced" | "fallback"
     message: str = ""
     n_warnings: int = 0
+    snapshot: object = None  # a StateSnapshot, when the model was loaded and not rebuilt yet
+    rebuild: object = field(default=None, repr=False)  # () -> statsmodels results
+
+    @property
+    def result(self):
+        if self._result is None and self.rebuild is not None:
+            self._result, self.rebuild = self.rebuild(), None
+        return self._result
+
+    @result.setter
+    def result(self, value) -> None:
+        self._result = value
+
+    @property
+    def built(self) -> bool:
+        """Whether the statsmodels results exist (or need no rebuilding)."""
+        return self._result is not None or self.rebuild is None
 
 
 @functools.lru_cache(maxsize=1)
@@ -100,11 +123,32 @@ def _fit_captured(fit_one, y: np.ndarray, X: np.ndarray | None, spec) -> _Series
     return fit
 
 
-def _map_series(n_jobs, func, arg_list: list[tuple]) -> list:
-    """``[func(*args) for args in arg_list]``, in joblib worker processes when ``n_jobs != 1``."""
-    if n_jobs == 1 or len(arg_list) <= 1:
-        return [func(*args) for args in arg_list]
-    return Parallel(n_jobs=n_jobs)(delayed(func)(*args) for args in arg_list)
+def _apply_captured(apply_model, result, y: np.ndarray, X: np.ndarray | None):
+    """``apply_model(result, y, X)`` (a fitted model on new history), warnings silenced, on one BLAS thread; an
+    exception is returned, not raised, so that the caller can name the series."""
+    try:
+        with warnings.catch_warnings(), _one_blas_thread():
+            warnings.simplefilter("ignore")
+            return apply_model(result, y, X)
+    except Exception as err:  # noqa: BLE001 - statsmodels raises many types; the caller re-raises with context
+        return _picklable_error(err)
+
+
+def _picklable_error(err: Exception) -> Exception:
+    """``err`` when it survives pickling (joblib workers send it back), else a RuntimeError saying what it was."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(err))
+        return err
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(err).__name__}: {err}")
+
+
+def _map_series(n_jobs, func, arg_list: list[tuple], backend=None) -> list:
+    """``[func(*args) for args in arg_list]``: here, on ``n_jobs`` joblib workers, or on the cluster that
+    ``backend`` names (`tsrnn._parallel.map_jobs`)."""
+    return map_jobs(func, arg_list, n_jobs, backend)
 
 
 def _check_criterion(value) -> str:
@@ -122,6 +166,7 @@ class _PerSeriesForecaster(BaseForecaster):
 
     _table_attr = "fitted_models_"
     _table_columns: tuple[str, ...] = ("model",)
+    _execution_params = ("n_jobs", "backend")
 
     def _tags(self) -> ForecasterTags:
         return ForecasterTags(intervals=True)
@@ -151,10 +196,11 @@ class _PerSeriesForecaster(BaseForecaster):
 
     def _fit(self, panel: Panel) -> None:
         n_jobs = check_n_jobs(self.n_jobs)
+        backend = check_backend(self.backend)
         spec = self._make_spec(panel)
         names = self._exog_names(panel)
         args = [(type(self)._fit_one, *self._series_inputs(panel, i, names), spec) for i in range(panel.n_series)]
-        self._set_fits(panel, spec, names, _map_series(n_jobs, _fit_captured, args))
+        self._set_fits(panel, spec, names, _map_series(n_jobs, _fit_captured, args, backend))
 
     def _set_fits(self, panel: Panel, spec, names: list[str], fits: list) -> None:
         """The fitted attributes, from one fit per series (by `_fit`, or restored from a saved folder)."""
@@ -162,10 +208,10 @@ class _PerSeriesForecaster(BaseForecaster):
         self.season_length_ = spec.m
         self.exog_names_ = names
         self.models_ = fits
-        rows = [{"unique_id": uid, **{c: fit.info.get(c) for c in self._table_columns}}
-                for uid, fit in zip(panel.ids, fits, strict=True)]
-        table = pd.DataFrame(rows, columns=["unique_id", *self._table_columns])
-        setattr(self, self._table_attr, table.rename(columns={"ic": spec.criterion}))
+        columns = {"unique_id": list(panel.ids)}  # built column by column: loading a model builds it too
+        for c in self._table_columns:
+            columns[spec.criterion if c == "ic" else c] = [fit.info.get(c) for fit in fits]
+        setattr(self, self._table_attr, pd.DataFrame(columns))
         self.fit_report_ = pd.DataFrame({"unique_id": panel.ids, "status": [f.status for f in fits],
                                          "n_warnings": [f.n_warnings for f in fits],
                                          "message": [f.message for f in fits]})
@@ -187,9 +233,13 @@ class _PerSeriesForecaster(BaseForecaster):
         for i, fit in enumerate(fits):
             if fit.kind == "model":
                 xf = None if x_future is None else x_future[i]
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    one = self._forecast_model(fit.result, horizon, xf, levels)
+                snapshot = self._snapshot_of(fit, self._series_inputs(panel, i, self.exog_names_)[1])
+                if snapshot is not None:  # the state at the end of the data: the forecast statsmodels would make
+                    one = snapshot.forecast(horizon, xf, levels)
+                else:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        one = self._forecast_model(fit.result, horizon, xf, levels)
                 for c in columns:
                     out[c][i] = one[c]
             else:
@@ -216,9 +266,18 @@ class _PerSeriesForecaster(BaseForecaster):
             if fit.kind == "model":
                 record.update(self._result_record(fit.result))
                 theta = list(map(float, fit.result.params))
+                snapshot = self._snapshot_of(fit, self._series_inputs(self.panel_, i, self.exog_names_)[1])
+                if snapshot is not None:
+                    arrays[f"fit_state_{i}"] = snapshot.pack()
             records.append(record)
             arrays[f"fit_params_{i}"] = np.asarray(theta, dtype=np.float64)
         return {"refit_on_load": False, "fits": records}, arrays, None
+
+    def _snapshot_of(self, fit: _SeriesFit, X):
+        """A fitted model's state at the end of its data (``X``: its regressors), from which it forecasts and
+        which is saved beside its parameters so that loading need not filter; ``None`` where the model has no
+        such state (it forecasts with statsmodels and is rebuilt by filtering when loaded)."""
+        return None
 
     @staticmethod
     def _result_record(result) -> dict:
@@ -240,15 +299,18 @@ class _PerSeriesForecaster(BaseForecaster):
                 where = f"series {panel.ids[i]!r}"
                 theta = _array(arrays, f"fit_params_{i}", np.float64, 1, finite=True)
                 y, X = self._series_inputs(panel, i, names)
-                fits.append(self._restore_fit(record, theta, y, X, spec.m, where))
+                # Folders written before version 0.2, or by models that save none, have no forecast state.
+                state = _array(arrays, f"fit_state_{i}", np.float64, 1) if f"fit_state_{i}" in arrays else None
+                fits.append(self._restore_fit(record, theta, y, X, spec.m, where, state))
         # The fitted attributes _fit and BaseForecaster.fit set.
         self._set_fits(panel, spec, names, fits)
         self.panel_ = panel
         self.freq_ = panel.freq
         self.data_kwargs_ = data_kwargs
 
-    def _restore_fit(self, record, theta, y, X, m_spec: int, where: str) -> _SeriesFit:
-        """The `_SeriesFit` a record describes, its statsmodels results rebuilt by filtering with fixed parameters."""
+    def _restore_fit(self, record, theta, y, X, m_spec: int, where: str, state=None) -> _SeriesFit:
+        """The `_SeriesFit` a record describes, its statsmodels results rebuilt by filtering with fixed parameters
+        (deferred until they are needed when the record comes with its saved forecast ``state``)."""
         from ..errors import IncompatibleModelError
         from .io import _entry, _need
 
@@ -263,23 +325,34 @@ class _PerSeriesForecaster(BaseForecaster):
         if kind != "model":
             _need(len(theta) == 0, f"{where}: a {kind} model has no parameters")
             return fit
-        try:
-            fit.result = self._rebuild_result(record, info, theta, y, X, m_spec, where)
-        except IncompatibleModelError:
-            raise
-        except Exception as err:  # noqa: BLE001 - statsmodels raises many types (LinAlgError, ValueError...)
-            raise IncompatibleModelError(f"{where}: its model cannot be rebuilt ({type(err).__name__}: {err})") \
-                from None
+        def rebuild():
+            try:
+                with warnings.catch_warnings(), _one_blas_thread():
+                    warnings.simplefilter("ignore")
+                    return self._rebuild_result(record, info, theta, y, X, m_spec, where)
+            except IncompatibleModelError:
+                raise
+            except Exception as err:  # noqa: BLE001 - statsmodels raises many types (LinAlgError, ValueError...)
+                raise IncompatibleModelError(f"{where}: its model cannot be rebuilt ({type(err).__name__}: "
+                                             f"{err})") from None
+
+        if state is not None:
+            fit.snapshot = self._restore_snapshot(record, info, theta, state, y, X, m_spec, where)
+            fit.rebuild = rebuild
+        else:
+            fit.result = rebuild()
         return fit
+
+    def _restore_snapshot(self, record, info, theta, state, y, X, m_spec: int, where: str):
+        raise NotImplementedError  # only models whose `_snapshot_of` saves a state are restored from one
 
     def _fits_for_history(self, panel: Panel, names) -> list[_SeriesFit]:
         """Models for fresh history: a trained series keeps its model (see ``_apply_model``), an unseen
         series gets the full fit (the automatic search when the model is automatic)."""
         trained = self.panel_.id_position()
         fits: list[_SeriesFit | None] = [None] * panel.n_series
-        unseen = []
+        unseen, applied, args = [], [], []
         for i, uid in enumerate(panel.ids):
-            y, X = self._series_inputs(panel, i, names)
             if uid not in trained:
                 unseen.append(i)
                 continue
@@ -287,17 +360,20 @@ class _PerSeriesForecaster(BaseForecaster):
             if old.kind != "model":
                 fits[i] = old
                 continue
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    result = self._apply_model(old.result, y, X)
-            except Exception as err:
-                raise ValueError(f"cannot apply the fitted {old.info.get('model')} of series {uid!r} to the "
-                                 f"new history of {len(y)} observations: {err}") from err
-            fits[i] = _SeriesFit("model", result, old.info)
+            applied.append(i)
+            args.append((type(self)._apply_model, old.result, *self._series_inputs(panel, i, names)))
+        # Per series and independent, like the fits: on the same joblib workers or cluster (n_jobs, backend).
+        outcomes = _map_series(check_n_jobs(self.n_jobs), _apply_captured, args, check_backend(self.backend))
+        for i, outcome, (_, _, y, _) in zip(applied, outcomes, args, strict=True):
+            old = self.models_[trained[panel.ids[i]]]
+            if isinstance(outcome, Exception):
+                raise ValueError(f"cannot apply the fitted {old.info.get('model')} of series {panel.ids[i]!r} to "
+                                 f"the new history of {len(y)} observations: {outcome}") from outcome
+            fits[i] = _SeriesFit("model", outcome, old.info)
         if unseen:
             args = [(type(self)._fit_one, *self._series_inputs(panel, i, names), self.spec_) for i in unseen]
-            for i, fit in zip(unseen, _map_series(check_n_jobs(self.n_jobs), _fit_captured, args), strict=True):
+            fitted = _map_series(check_n_jobs(self.n_jobs), _fit_captured, args, check_backend(self.backend))
+            for i, fit in zip(unseen, fitted, strict=True):
                 fits[i] = fit
         return fits
 
@@ -822,6 +898,11 @@ class ARIMAForecaster(_PerSeriesForecaster):
         values must be passed to ``predict`` as ``X_future``. Other columns are ignored.
     n_jobs : int
         Series fitted in parallel (joblib processes); -1 uses every core.
+    backend : {None, "loky", "multiprocessing", "threading", "dask", "ray"}
+        Where the per-series fits run: None is joblib's default (local processes when ``n_jobs != 1``);
+        ``"dask"`` sends them to the cluster of the open ``dask.distributed.Client``, ``"ray"`` to Ray's
+        (the cluster's workers then set the parallelism). The fitted models are the same everywhere
+        (``docs/scaling.md``).
 
     Example
     -------
@@ -863,6 +944,7 @@ class ARIMAForecaster(_PerSeriesForecaster):
         approximation: bool = True,
         exog: str | list[str] | None = None,
         n_jobs: int = 1,
+        backend: str | None = None,
     ):
         self.order = order
         self.seasonal_order = seasonal_order
@@ -882,6 +964,7 @@ class ARIMAForecaster(_PerSeriesForecaster):
         self.approximation = approximation
         self.exog = exog
         self.n_jobs = n_jobs
+        self.backend = backend
 
     def _make_spec(self, panel: Panel) -> _ArimaSpec:
         criterion = _check_criterion(self.information_criterion)
@@ -936,7 +1019,151 @@ class ARIMAForecaster(_PerSeriesForecaster):
         return out
 
     def _tags(self) -> ForecasterTags:
-        return ForecasterTags(intervals=True, known_covariates=self.exog is not None)
+        return ForecasterTags(intervals=True, known_covariates=self.exog is not None, batch_origins=True)
+
+    def _predict_at(self, panel: Panel, series: np.ndarray, cutoffs: np.ndarray, horizon: int, future,
+                    levels=None) -> dict[str, np.ndarray]:
+        """Point forecasts at many origins with the fitted parameters, one Kalman filter pass per series.
+
+        A series seen in ``fit`` is filtered once over its data up to its last cutoff, with the fitted orders and
+        parameters (no refit: what ``predict(df=history)`` applies to each cut history); the forecast from cutoff
+        ``c`` runs the state-space recursion from the filter's one-step-ahead state at ``c``, which depends on
+        the first ``c`` observations only. Intervals, unseen series and mean/fallback models go through the
+        default loop over ``_predict``.
+        """
+        if levels:
+            return super()._predict_at(panel, series, cutoffs, horizon, future, levels)
+        trained = self.panel_.id_position()
+        out = np.full((len(series), horizon), np.nan)
+        rest = []  # pairs left to the default loop
+        extend = []  # (pairs, series, snapshot, training row): continued from the end of the training data
+        order = np.argsort(series, kind="stable")
+        bounds = np.flatnonzero(np.diff(series[order])) + 1
+        with warnings.catch_warnings(), _one_blas_thread():
+            warnings.simplefilter("ignore")
+            for pairs in np.split(order, bounds) if len(order) else []:
+                i = int(series[pairs[0]])
+                position = trained.get(panel.ids[i])
+                fit = None if position is None else self.models_[position]
+                if fit is None or fit.kind != "model":
+                    rest.extend(pairs.tolist())
+                    continue
+                snapshot = self._continues_training(panel, i, position, fit, cutoffs[pairs])
+                if snapshot is not None:
+                    extend.append((pairs, i, snapshot, position))
+                    continue
+                x_future = None if future is None else np.asarray(future[pairs], dtype=np.float64)
+                out[pairs] = self._filtered_forecasts(fit.result, panel, i, cutoffs[pairs], horizon, x_future)
+        by_states: dict[int, list] = {}
+        for entry in extend:  # series with as many states are filtered together, one time step at a time
+            by_states.setdefault(len(entry[2].a), []).append(entry)
+        for entries in by_states.values():
+            self._extended_forecasts(panel, entries, cutoffs, horizon, future, out)
+        if rest:
+            rest = np.asarray(rest, dtype=np.int64)
+            part = super()._predict_at(panel, series[rest], cutoffs[rest], horizon,
+                                       None if future is None else future[rest], None)
+            out[rest] = part[POINT]
+        return {POINT: out}
+
+    def _continues_training(self, panel: Panel, i: int, j: int, fit: _SeriesFit, cutoffs: np.ndarray):
+        """The fitted state of training series ``j`` when series ``i`` of ``panel`` starts with exactly its training
+        data and every cutoff lies at or after its end (a backtest without refitting), else None."""
+        n_train = int(self.panel_.lengths[j])
+        if (cutoffs.min() < n_train or panel.lengths[i] < n_train or panel.starts.asi8[i] != self.panel_.starts.asi8[j]
+                or str(panel.starts.tz) != str(self.panel_.starts.tz)
+                or not np.array_equal(panel.series(i)[:n_train], self.panel_.series(j))):
+            return None
+        X_train = None
+        if self.exog_names_:
+            X_train = self._series_inputs(self.panel_, j, self.exog_names_)[1]
+            if not np.array_equal(self._series_inputs(panel, i, self.exog_names_)[1][:n_train], X_train):
+                return None
+        return self._snapshot_of(fit, X_train)
+
+    def _extended_forecasts(self, panel: Panel, entries: list, cutoffs: np.ndarray, horizon: int, future,
+                            out: np.ndarray) -> None:
+        """Continue the Kalman filter of several series (same number of states) from the end of their training data
+        to their cutoffs, all series at once, and forecast from each cutoff's one-step-ahead state into ``out``.
+
+        The recursion is statsmodels' (update ``a += P Z' v / F``, ``P -= P Z' Z P / F``, then predict ``a = T a +
+        c``, ``P = T P T' + R Q R'``) started where the training filter ended, so it equals filtering the whole
+        history again (what ``predict(df=history)`` does) to rounding; the regression part of the intercept is
+        the trend (constant or drift, extrapolated as `tsrnn.forecasters._statespace` does) plus ``x @ beta``.
+        """
+        snaps = [entry[2] for entry in entries]
+        rows = np.array([entry[1] for entry in entries])  # [B] series of the panel
+        n_train = self.panel_.lengths[[entry[3] for entry in entries]].astype(np.int64)  # [B]
+        a = np.stack([s.a for s in snaps])  # [B, k]
+        P = np.stack([s.P for s in snaps])  # [B, k, k]
+        Z = np.stack([s.Z for s in snaps])  # [B, k]
+        T = np.stack([s.T for s in snaps])  # [B, k, k]
+        RQR = np.stack([s.RQR for s in snaps])  # [B, k, k]
+        c = np.stack([s.c for s in snaps])  # [B, k]
+        H, last, prev = np.stack([s.obs for s in snaps]).T  # [B] each
+        beta = np.stack([s.beta for s in snaps])  # [B, n_exog]
+        slope = last - prev
+        steps = np.array([int(cutoffs[entry[0]].max()) for entry in entries]) - n_train  # [B] new observations
+        S = int(steps.max())
+        positions = np.minimum(n_train[:, None] + np.arange(S)[None, :], panel.lengths[rows][:, None] - 1)
+        obs_rows = panel.offsets[rows][:, None] + positions  # [B, S]; past a series' last cutoff: never used
+        y = panel.values[obs_rows].astype(np.float64)  # [B, S]
+        n_exog = beta.shape[1]
+        if n_exog:
+            columns = [panel.covariate_names.index(name) for name in self.exog_names_]
+            x = panel.covariates[obs_rows][:, :, columns].astype(np.float64)  # [B, S, n_exog]
+        states = np.empty((len(entries), S + 1, a.shape[1]))  # [B, step, k]: state at n_train + step
+        states[:, 0] = a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for t in range(S):
+                d = last + slope * (t + 1) + ((x[:, t] * beta).sum(axis=1) if n_exog else 0.0)  # [B]
+                PZ = np.einsum("bij,bj->bi", P, Z)  # [B, k]
+                F = np.einsum("bk,bk->b", Z, PZ) + H  # [B]
+                v = y[:, t] - np.einsum("bk,bk->b", Z, a) - d  # [B]
+                a = a + PZ * (v / F)[:, None]
+                P = P - PZ[:, :, None] * PZ[:, None, :] / F[:, None, None]
+                a = np.einsum("bij,bj->bi", T, a) + c
+                P = T @ P @ T.transpose(0, 2, 1) + RQR
+                states[:, t + 1] = a
+        pairs = np.concatenate([entry[0] for entry in entries])  # every pair of these series
+        b = np.concatenate([np.full(len(entry[0]), k) for k, entry in enumerate(entries)])  # [pairs] its series
+        state = states[b, cutoffs[pairs] - n_train[b]]  # [pairs, k]: the one-step-ahead state at each cutoff
+        for h in range(horizon):
+            d = last[b] + slope[b] * (cutoffs[pairs] + h - n_train[b] + 1)
+            if n_exog:
+                d = d + (np.asarray(future[pairs, h], dtype=np.float64) * beta[b]).sum(axis=1)
+            out[pairs, h] = np.einsum("pk,pk->p", Z[b], state) + d
+            state = np.einsum("pij,pj->pi", T[b], state) + c[b]
+
+    def _filtered_forecasts(self, result, panel: Panel, i: int, cutoffs: np.ndarray, horizon: int,
+                            x_future: np.ndarray | None) -> np.ndarray:
+        """``[len(cutoffs), horizon]`` forecasts of series ``i`` from each cutoff (see `_predict_at`)."""
+        last = int(cutoffs.max())
+        y, X = self._series_inputs(panel, i, self.exog_names_)
+        n_exog = 0 if X is None else X.shape[1]
+        try:
+            model = result.model.clone(y[:last], exog=None if X is None else X[:last])
+            fr = model.filter(result.params, return_ssm=True)
+        except Exception as err:
+            raise ValueError(f"cannot apply the fitted ARIMA of series {panel.ids[i]!r} to its {last} observations "
+                             f"before the last cutoff: {err}") from err
+        n_reg = int(result.model.k_trend) + int(result.model.k_exog)  # regression coefficients lead the parameters
+        beta = np.asarray(result.params, dtype=np.float64)[n_reg - n_exog:n_reg]
+        intercept = np.broadcast_to(np.asarray(fr.obs_intercept, dtype=np.float64)[0], (last,))
+        trend = intercept - (X[:last] @ beta if n_exog else 0.0)  # the constant or drift: at most linear in time
+        slope = trend[1] - trend[0] if last > 1 else 0.0
+        Z = np.asarray(fr.design, dtype=np.float64)[0, :, 0]  # [k]: ARIMA's system matrices do not vary in time
+        T = np.asarray(fr.transition, dtype=np.float64)[:, :, 0]  # [k, k]
+        c = np.asarray(fr.state_intercept, dtype=np.float64)[:, 0]  # [k]
+        state = np.asarray(fr.predicted_state, dtype=np.float64)[:, cutoffs]  # [k, pairs]: state at t = c given y[:c]
+        out = np.empty((len(cutoffs), horizon))
+        for h in range(horizon):
+            d = trend[0] + slope * (cutoffs + h)  # [pairs]
+            if n_exog:
+                d = d + x_future[:, h] @ beta
+            out[:, h] = Z @ state + d
+            state = T @ state + c[:, None]
+        return out
 
     @classmethod
     def get_test_params(cls) -> list[dict]:
@@ -948,13 +1175,31 @@ class ARIMAForecaster(_PerSeriesForecaster):
     def _apply_model(result, y, X):
         return result.apply(y, exog=X)
 
-    @staticmethod
-    def _rebuild_result(record: dict, info: dict, theta, y, X, m_spec: int, where: str):
-        from statsmodels.tsa.arima.model import ARIMA
+    def _snapshot_of(self, fit: _SeriesFit, X):
+        if fit.snapshot is None:  # computed once per fitted series (the state is read off the filter's output)
+            try:
+                fit.snapshot = _statespace.StateSnapshot.from_result(fit.result, len(self.exog_names_), X)
+            except ValueError:  # a time-varying system: forecast with statsmodels, filter again when loaded
+                return None
+        return fit.snapshot
 
+    def _restore_snapshot(self, record, info, theta, state, y, X, m_spec: int, where: str):
+        from .io import _need
+
+        (p, _, q), (P, _, Q, _), constant, states = self._orders(info, m_spec, len(y), where)
+        n_exog = 0 if X is None else X.shape[1]
+        _need(len(theta) == p + q + P + Q + int(constant) + n_exog,
+              f"{where}: {len(theta)} parameters for a model that has {p + q + P + Q + int(constant) + n_exog}")
+        try:
+            return _statespace.StateSnapshot.unpack(state, states, n_exog)
+        except ValueError as err:
+            _need(False, f"{where}: {err}")
+
+    @staticmethod
+    def _orders(info: dict, m_spec: int, n: int | None, where: str):
+        """The orders, constant and number of states a record describes, checked (``n``: observations)."""
         from .io import _ints, _need
 
-        n = len(y)
         order = _ints(info.get("order"), 3, f"{where}: order")
         seasonal = _ints(info.get("seasonal_order"), 4, f"{where}: seasonal_order")
         constant = info.get("constant")
@@ -964,10 +1209,21 @@ class ARIMAForecaster(_PerSeriesForecaster):
         _need(seasonal == (0, 0, 0, 0) or m == m_spec > 1,
               f"{where}: seasonal_order {list(seasonal)} does not match the season length {m_spec}")
         states = max(p + P * m, q + Q * m + 1) + d + D * m
-        _need(states < n and states ** 3 * n <= _MAX_FILTER_COST,
+        _need(n is None or (states < n and states ** 3 * n <= _MAX_FILTER_COST),
               f"{where}: ARIMA{order}{seasonal} has {states} states for {n} observations, more than a model fitted to "
               "them can have")
         info["order"], info["seasonal_order"] = order, seasonal  # tuples, as fit records them
+        return order, seasonal, constant, states
+
+    @classmethod
+    def _rebuild_result(cls, record: dict, info: dict, theta, y, X, m_spec: int, where: str):
+        from statsmodels.tsa.arima.model import ARIMA
+
+        from .io import _need
+
+        order, seasonal, constant, _ = cls._orders(info, m_spec, len(y), where)
+        p, d, q = order
+        P, D, Q, m = seasonal
         model = ARIMA(y, exog=X, order=order, seasonal_order=seasonal, trend=_trend_for(d, D, constant),
                       concentrate_scale=True)
         _need(len(theta) == model.k_params, f"{where}: {len(theta)} parameters for a model that has {model.k_params}")

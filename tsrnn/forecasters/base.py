@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import numbers
 import os
-from dataclasses import fields
+from dataclasses import fields, replace
 from statistics import NormalDist
 
 import numpy as np
@@ -20,8 +20,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._schema import POINT, interval_column
 from .._validation import check_positive_int
-from ..data import Panel, future_covariates, to_panel
+from ..data import Panel, as_pandas, future_covariates, split_ids, to_panel
 from ..errors import DataError, InvalidParameterError
+from ..frequency import TRADING
 from .tags import ForecasterTags, SklearnForecasterTags
 
 __all__ = ["BaseForecaster", "check_positive_int", "check_levels", "normal_interval"]
@@ -102,6 +103,10 @@ class BaseForecaster(BaseEstimator):
                  levels: list[float] | None) -> dict[str, np.ndarray]:
         raise NotImplementedError  # pragma: no cover - abstract
 
+    # Declared by each class, published in its tags (see `ForecasterTags`).
+    _horizon_param: str | None = None
+    _execution_params: tuple[str, ...] = ()
+
     def _tags(self) -> ForecasterTags:
         return ForecasterTags()
 
@@ -119,6 +124,12 @@ class BaseForecaster(BaseEstimator):
 
     def _default_horizon(self) -> int | None:
         return getattr(self, "horizon", None)
+
+    def _used_covariates(self) -> list[str] | None:
+        """The covariate columns this model reads, by name, when its parameters name them (past, future and
+        static covariates); None when every extra column of the data is used. Columns of a frame that are
+        not listed are dropped before the data is validated (with one message), so they may hold anything."""
+        return None
 
     def _future_span(self, horizon: int) -> int:
         """How many steps of known covariates a forecast of ``horizon`` steps reads (an RNN: its own horizon)."""
@@ -180,8 +191,8 @@ class BaseForecaster(BaseEstimator):
     # -- declared capabilities (public, read-only) -----------------------------------------------------
     def __sklearn_tags__(self) -> SklearnForecasterTags:
         tags = super().__sklearn_tags__()
-        tags = SklearnForecasterTags(**{f.name: getattr(tags, f.name) for f in fields(tags)},
-                                     forecaster_tags=self._tags())
+        own = replace(self._tags(), horizon_param=self._horizon_param, execution_params=self._execution_params)
+        tags = SklearnForecasterTags(**{f.name: getattr(tags, f.name) for f in fields(tags)}, forecaster_tags=own)
         tags.target_tags.required = True  # a forecaster learns from the target itself
         tags.non_deterministic = tags.forecaster_tags.needs_torch
         return tags
@@ -238,6 +249,22 @@ class BaseForecaster(BaseEstimator):
         check_is_fitted(self)
         return ()
 
+    @property
+    def categorical_covariates_(self) -> tuple[str, ...]:
+        """The covariate columns the fitted model reads as categories (pandas categoricals; a file that stores
+        them as text must convert them again before ``predict``). None by default.
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> from tsrnn import NaiveForecaster
+        >>> y = pd.Series([1.0, 2.0, 3.0], index=pd.date_range("2024-01-01", periods=3, freq="D"), name="s")
+        >>> NaiveForecaster().fit(y).categorical_covariates_
+        ()
+        """
+        check_is_fitted(self)
+        return ()
+
     def check_level(self, level) -> list[float] | None:
         """``level`` as a list of percentages this forecaster can produce intervals for; None for None.
 
@@ -268,22 +295,33 @@ class BaseForecaster(BaseEstimator):
         self,
         df,
         *,
-        id_col: str = "unique_id",
+        id_col: str | list[str] = "unique_id",
         time_col: str = "ds",
         target_col: str = "y",
         freq: str | None = None,
-        fill_missing: str | None = None,
+        fill_missing: str | dict | None = None,
     ):
         """Validate ``df`` through the data contract (`tsrnn.data.to_panel`), learn, and return ``self``.
 
-        ``df`` is a long frame, a wide frame, a Series or a `Panel`; the column names and the
-        missing-value policy are passed on to `to_panel` (and remembered: ``predict``'s ``df`` and
-        ``X_future`` use the same names). The caller's frame is not modified.
+        ``df`` is a long frame, a wide frame, a Series, a `Panel`, a numpy ``[series, time]`` array (with
+        ``freq``) or a polars frame; the column names and the missing-value policy are passed on to `to_panel`
+        (and remembered: ``predict``'s ``df`` and ``X_future`` use the same names). ``id_col`` may list several
+        columns (forecasts then carry them), ``fill_missing`` may give each column its policy (a dict), and
+        ``freq="NYSE"`` / ``"trading"`` puts stock series on trading days. Covariate columns the model does not
+        read (see its ``past_covariates`` / ``future_covariates`` / ``static_covariates``) are dropped first,
+        with one warning naming them. The caller's frame is not modified.
         """
         self._clear_fitted()
+        if isinstance(id_col, list | tuple):
+            id_col = list(id_col)
         data_kwargs = dict(id_col=id_col, time_col=time_col, target_col=target_col, freq=freq,
                            fill_missing=fill_missing)
-        panel = to_panel(df, min_length=self._min_length(), why=self._min_length_reason(), **data_kwargs)
+        df, fill = self._select_columns(df, data_kwargs, warn=True)
+        panel = to_panel(df, min_length=self._min_length(), why=self._min_length_reason(),
+                         **{**data_kwargs, "fill_missing": fill})
+        used = self._used_covariates()
+        if isinstance(df, Panel) and used is not None:  # a backtest's panel: the columns a model leaves are said too
+            _warn_ignored(self, [c for c in panel.covariate_names if c not in used], stacklevel=3)
         if freq is not None and not isinstance(freq, str):
             # An offset or Timedelta given as freq is kept as its alias when that says the same thing, so the
             # model can be saved (JSON) and predict(df=...) parses new history the same way.
@@ -322,6 +360,13 @@ class BaseForecaster(BaseEstimator):
         levels = self.check_level(level)
         panel = self._history(df)
         out = self._predict(panel, horizon, self._future_values(X_future, panel, horizon), levels)
+        if self.data_kwargs_.get("freq") == TRADING:
+            import warnings
+
+            warnings.warn("freq='trading': the model counts trading days and knows no future holiday, so the "
+                          "forecast's ds are the next weekdays, i.e. steps 1, 2, ... ahead rather than dates; pass "
+                          "freq='NYSE' (or a pandas CustomBusinessDay) for the exchange's next trading days",
+                          UserWarning, stacklevel=2)
         return self._format(panel, horizon, out)
 
     def forecast_at(self, panel: Panel, series, cutoffs, horizon: int | None = None, future=None,
@@ -371,6 +416,28 @@ class BaseForecaster(BaseEstimator):
                                  f"known covariates {list(names)}), got {future.shape}")
         return self._predict_at(panel, series, cutoffs, horizon, future, levels)
 
+    def plot(self, horizon: int | None = None, level=None, df=None, X_future=None, series=None,
+             context: int | None = None, ax=None):
+        """Draw one series' history and its forecast with interval bands (``level``); returns the matplotlib Axes.
+
+        Forecasts as ``predict(horizon, df, X_future, level)`` does; ``series`` picks the id (default: the
+        first), ``context`` keeps the last values of the history only, ``ax`` draws on existing axes.
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> from tsrnn import NaiveForecaster
+        >>> y = pd.Series([1.0, 3.0, 2.0, 4.0], index=pd.date_range("2024-01-01", periods=4), name="s")
+        >>> ax = NaiveForecaster().fit(y).plot(horizon=3, level=80)
+        >>> ax.get_title(), len(ax.collections)  # the series, and one shaded 80 % band
+        ('s', 1)
+        """
+        from ..plotting import plot_forecast
+
+        forecast = self.predict(horizon=horizon, df=df, X_future=X_future, level=level)
+        history = self._history(df).to_frame()
+        return plot_forecast(forecast, history, series=series, context=context, ax=ax)
+
     def save(self, path: str | os.PathLike, *, overwrite: bool = False, horizon: int | None = None):
         """Save the fitted model to a model folder (see `tsrnn.forecasters.io`); returns its path.
 
@@ -401,8 +468,11 @@ class BaseForecaster(BaseEstimator):
         if df is None:
             return self.panel_
         kwargs = {k: v for k, v in self.data_kwargs_.items() if k != "freq"}
-        panel = to_panel(df, min_length=self._min_history(), freq=self.freq_, **kwargs)
-        if panel.freq != self.freq_:
+        df, kwargs["fill_missing"] = self._select_columns(df, self.data_kwargs_, warn=False)
+        # freq="trading" reads the holidays from the data: new history brings its own (later) ones.
+        trading = self.data_kwargs_.get("freq") == TRADING
+        panel = to_panel(df, min_length=self._min_history(), freq=TRADING if trading else self.freq_, **kwargs)
+        if panel.freq != self.freq_ and not trading:
             raise DataError(f"df has frequency {panel.freq.freqstr!r} but the model was fitted on "
                             f"{self.freq_.freqstr!r} data")
         fitted_tz, given_tz = self.panel_.starts.tz, panel.starts.tz
@@ -415,6 +485,28 @@ class BaseForecaster(BaseEstimator):
                             "timestamps; drop the zone first, e.g. df['ds'].dt.tz_localize(None)")
         return panel
 
+    def _select_columns(self, df, data_kwargs: dict, *, warn: bool):
+        """``df`` keeping only the covariates the model reads (`_used_covariates`), and the fill policies of the
+        columns kept; warns once (``warn``) about the columns left out. Other inputs pass unchanged."""
+        used = self._used_covariates()
+        fill = data_kwargs["fill_missing"]
+        df = as_pandas(df, data_kwargs.get("freq"))
+        time_col, target_col = data_kwargs["time_col"], data_kwargs["target_col"]
+        if used is None or not isinstance(df, pd.DataFrame) or time_col not in df.columns:
+            return df, fill
+        ids = data_kwargs["id_col"] if isinstance(data_kwargs["id_col"], list) else [data_kwargs["id_col"]]
+        absent = [c for c in used if c not in df.columns]
+        if absent:
+            raise DataError(f"{type(self).__name__} reads covariate column(s) {absent} that the data does not have; "
+                            f"it has columns {list(df.columns)}")
+        keep = list(dict.fromkeys([*ids, time_col, target_col, *used]))
+        ignored = [c for c in df.columns if c not in keep]
+        if warn:
+            _warn_ignored(self, ignored, stacklevel=5)
+        if isinstance(fill, dict):
+            fill = {k: v for k, v in fill.items() if k in keep}
+        return df.loc[:, [c for c in df.columns if c in keep]], fill
+
     def _future_values(self, X_future, panel: Panel, horizon: int) -> np.ndarray | None:
         """``X_future`` as ``[n_series, span, k]`` values of the known covariates, read once with the column
         names of ``fit``; None when the model reads no covariate ahead."""
@@ -425,9 +517,8 @@ class BaseForecaster(BaseEstimator):
                                  id_col=self.data_kwargs_["id_col"], time_col=self.data_kwargs_["time_col"])
 
     def _format(self, panel: Panel, horizon: int, out: dict[str, np.ndarray]) -> pd.DataFrame:
-        frame = pd.DataFrame(
-            {"unique_id": np.repeat(panel.ids, horizon), "ds": panel.future_timestamps(horizon)}
-        )
+        ids = np.repeat(panel.ids, horizon)
+        frame = pd.DataFrame({**split_ids(ids, self.data_kwargs_["id_col"]), "ds": panel.future_timestamps(horizon)})
         if POINT in out:  # the point forecast first, whatever order the subclass built its columns in
             out = {POINT: out[POINT], **{k: v for k, v in out.items() if k != POINT}}
         for name, arr in out.items():
@@ -436,6 +527,16 @@ class BaseForecaster(BaseEstimator):
                 raise AssertionError(f"{name} has shape {arr.shape}, expected {(panel.n_series, horizon)}")
             frame[name] = arr.ravel()
         return frame
+
+
+def _warn_ignored(model, ignored: list, stacklevel: int) -> None:
+    """The one message about the columns of the data ``model`` does not read (none: no message). Identical for
+    every fit of a backtest, so Python shows it once."""
+    if ignored:
+        import warnings
+
+        warnings.warn(f"{type(model).__name__} ignores column(s) {list(ignored)}: name them in past_covariates=, "
+                      "future_covariates= or static_covariates= to use them", UserWarning, stacklevel=stacklevel)
 
 
 def _panel_future(panel: Panel, series: np.ndarray, cutoffs: np.ndarray, span: int, names) -> np.ndarray:

@@ -208,6 +208,9 @@ class ETSForecaster(_PerSeriesForecaster):
         Seed of the simulated intervals of multiplicative models.
     n_jobs : int
         Series fitted in parallel (joblib processes); -1 uses every core.
+    backend : {None, "loky", "multiprocessing", "threading", "dask", "ray"}
+        Where the per-series fits run, as in `ARIMAForecaster`: ``"dask"`` uses the open
+        ``dask.distributed.Client``'s cluster (``docs/scaling.md``).
 
     Example
     -------
@@ -237,6 +240,7 @@ class ETSForecaster(_PerSeriesForecaster):
         approximation: bool = True,
         random_state: int | None = None,
         n_jobs: int = 1,
+        backend: str | None = None,
     ):
         self.error = error
         self.trend = trend
@@ -247,6 +251,7 @@ class ETSForecaster(_PerSeriesForecaster):
         self.approximation = approximation
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.backend = backend
 
     def _make_spec(self, panel: Panel) -> _EtsSpec:
         m = check_positive_int(self.season_length, "season_length", allow_none=True)

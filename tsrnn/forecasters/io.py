@@ -482,6 +482,9 @@ def _plain(value, what: str):
 def _encode_ids(ids) -> list:
     out = []
     for uid in ids:
+        if isinstance(uid, tuple):  # several id columns: saved as a list, read back as a tuple
+            out.append(_encode_ids(uid))
+            continue
         plain = uid.item() if hasattr(uid, "item") and not isinstance(uid, str) else uid
         if not (isinstance(plain, str | bool | int) or (isinstance(plain, float) and plain == plain)):
             raise ValueError(f"series id {uid!r} ({type(uid).__name__}) cannot be saved: a saved model keeps ids "
@@ -525,11 +528,22 @@ def _encode_panel(panel) -> tuple[dict, dict]:
         raise ValueError(f"the time zone {starts.tz!r} of the data cannot be saved; convert the timestamps to a "
                          "named zone (tz_convert('Europe/Berlin')) or to UTC before fitting")
     freq = panel.freq.freqstr
-    if to_offset(freq) != panel.freq:
+    import pandas as pd
+
+    custom = {}
+    if isinstance(panel.freq, pd.offsets.CustomBusinessDay):
+        # Trading days: the weekmask and the holidays are the frequency (freq="NYSE", freq="trading").
+        custom = {"freq_weekmask": panel.freq.weekmask, "freq_n": int(panel.freq.n),
+                  "freq_holidays": [str(pd.Timestamp(h).date()) for h in panel.freq.holidays]}
+        rebuilt = pd.offsets.CustomBusinessDay(n=custom["freq_n"], weekmask=custom["freq_weekmask"],
+                                               holidays=custom["freq_holidays"])
+        if rebuilt != panel.freq or panel.freq.offset:
+            custom = {}
+    if not custom and to_offset(freq) != panel.freq:
         raise ValueError(f"the frequency {panel.freq!r} cannot be saved (its alias {freq!r} does not describe it "
                          "fully); pass a plain frequency such as freq='B' or 'W-SUN'")
     config = {"ids": _encode_ids(panel.ids), "freq": freq, "time_unit": unit, "time_zone": tz,
-              "covariate_names": [str(c) for c in panel.covariate_names]}
+              "covariate_names": [str(c) for c in panel.covariate_names], **custom}
     arrays = {"panel_values": np.asarray(panel.values, dtype=np.float32),
               "panel_offsets": np.asarray(panel.offsets, dtype=np.int64),
               "panel_covariates": np.asarray(panel.covariates, dtype=np.float32), "panel_starts": ints}
@@ -593,7 +607,10 @@ def _decode_panel(config: dict, arrays: dict):
     from ..data import Panel
 
     ids_list = _entry(config, "ids", list, _CONFIG)
-    _need(all(isinstance(u, str | int | float) for u in ids_list), f"{_CONFIG}: series ids must be strings or numbers")
+    ids_list = [tuple(u) if isinstance(u, list) else u for u in ids_list]  # ids of several id columns
+    _need(all(isinstance(u, str | int | float) or (isinstance(u, tuple) and all(isinstance(v, str | int | float)
+                                                                               for v in u)) for u in ids_list),
+          f"{_CONFIG}: series ids must be strings or numbers")
     _need(len(set(ids_list)) == len(ids_list) and len(ids_list) > 0, f"{_CONFIG}: series ids must be unique")
     names = _entry(config, "covariate_names", list, _CONFIG)
     _need(all(isinstance(c, str) for c in names), f"{_CONFIG}: covariate names must be strings")
@@ -602,6 +619,14 @@ def _decode_panel(config: dict, arrays: dict):
     tz = _entry(config, "time_zone", (str, type(None)), _CONFIG)
     try:
         freq = to_offset(_entry(config, "freq", str, _CONFIG))
+        if "freq_holidays" in config:  # trading days: custom business days with their holidays
+            import pandas as pd
+
+            holidays = _entry(config, "freq_holidays", list, _CONFIG)
+            _need(all(isinstance(h, str) for h in holidays), f"{_CONFIG}: freq_holidays must be ISO dates")
+            freq = pd.offsets.CustomBusinessDay(n=_entry(config, "freq_n", int, _CONFIG),
+                                                weekmask=_entry(config, "freq_weekmask", str, _CONFIG),
+                                                holidays=holidays)
     except ValueError:
         raise IncompatibleModelError(f"{_CONFIG}: {config['freq']!r} is not a frequency") from None
     _need(getattr(freq, "n", 1) > 0, f"{_CONFIG}: freq {config['freq']!r} runs backwards in time")
@@ -622,7 +647,8 @@ def _decode_panel(config: dict, arrays: dict):
         raise IncompatibleModelError(f"{_CONFIG}: the first timestamps cannot be rebuilt ({err})") from None
     _need(not starts.isna().any(), f"{_ARRAYS}: panel_starts holds a missing timestamp")
     ids = np.empty(n, dtype=object)
-    ids[:] = ids_list
+    for i, uid in enumerate(ids_list):  # one by one: a tuple id must stay one value
+        ids[i] = uid
     filled = {}
     if "panel_missing" in arrays:
         from ..data import FILL_POLICIES
@@ -631,7 +657,13 @@ def _decode_panel(config: dict, arrays: dict):
         _need(missing.shape == (len(values), 1 + len(names)),
               f"{_ARRAYS}: panel_missing has shape {missing.shape}, expected {(len(values), 1 + len(names))}")
         policy = config.get("fill_missing_policy")
-        _need(policy in FILL_POLICIES, f"{_CONFIG}: fill_missing_policy must be one of {FILL_POLICIES}, got {policy!r}")
+        if isinstance(policy, list):  # one policy per column (fill_missing given as a dict)
+            policy = tuple(policy)
+            _need(len(policy) == 1 + len(names) and all(p is None or p in FILL_POLICIES for p in policy),
+                  f"{_CONFIG}: fill_missing_policy must hold one policy (or null) per column, got {policy!r}")
+        else:
+            _need(policy in FILL_POLICIES,
+                  f"{_CONFIG}: fill_missing_policy must be one of {FILL_POLICIES}, got {policy!r}")
         filled = {"missing": missing, "fill_missing": policy}
     panel = Panel(ids, values, offsets, starts, freq, covariates, tuple(names), **filled)
     try:
@@ -645,9 +677,15 @@ def _data_kwargs(config: dict) -> dict:
     kwargs = _entry(config, "data_kwargs", dict, _CONFIG)
     _need(set(kwargs) == set(_DATA_KEYS), f"{_CONFIG}: data_kwargs must have exactly the keys {list(_DATA_KEYS)}")
     # Column names are strings or, in frames built from arrays, integers (JSON keeps both; never bools).
-    _need(all(isinstance(kwargs[k], str | int) and not isinstance(kwargs[k], bool)
-              for k in ("id_col", "time_col", "target_col"))
-          and all(kwargs[k] is None or isinstance(kwargs[k], str) for k in ("freq", "fill_missing")),
+    def is_name(value):
+        return isinstance(value, str | int) and not isinstance(value, bool)
+
+    id_col, fill = kwargs.get("id_col"), kwargs.get("fill_missing")
+    _need((is_name(id_col) or (isinstance(id_col, list) and len(id_col) > 1 and all(is_name(c) for c in id_col)))
+          and all(is_name(kwargs[k]) for k in ("time_col", "target_col"))
+          and (kwargs["freq"] is None or isinstance(kwargs["freq"], str))
+          and (fill is None or isinstance(fill, str) or (isinstance(fill, dict) and all(
+              v is None or isinstance(v, str) for v in fill.values()))),
           f"{_CONFIG}: data_kwargs values must be column names, a frequency alias and a fill policy")
     return dict(kwargs)
 
@@ -714,7 +752,8 @@ def save_forecaster(est, path: str | os.PathLike, *, horizon: int | None = None,
     extra, state, weights = est._saved_state()
     config = {
         "class": name,
-        "params": _plain(est.get_params(), f"the parameters of {name}"),
+        # A model whose parameters hold objects (an estimator) writes them as plain values in its saved state.
+        "params": extra["params"] if "params" in extra else _plain(est.get_params(), f"the parameters of {name}"),
         "horizon": None if horizon is None else _plain(horizon, "horizon"),
         "data_kwargs": _plain(est.data_kwargs_, "the data arguments of fit"),
         **panel_config,
@@ -767,7 +806,7 @@ def restore(cls, config: dict, arrays: dict, path):
 
 
 def _ints(value, size: int, what: str) -> tuple[int, ...]:
-    _need(isinstance(value, list) and len(value) == size
+    _need(isinstance(value, list | tuple) and len(value) == size
           and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10**6 for v in value),
           f"{what} must be {size} non-negative integers, got {value!r}")
     return tuple(value)

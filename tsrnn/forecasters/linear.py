@@ -8,7 +8,7 @@ measures exactly what the recurrence adds.
 from __future__ import annotations
 
 from ..nn.choices import LINEAR_CELL
-from .rnn import RNNForecaster
+from .rnn import DEFAULT_DESEASONALIZE, RNNForecaster
 
 __all__ = ["LinearForecaster"]
 
@@ -45,6 +45,7 @@ class LinearForecaster(RNNForecaster):
         season_length: int | None = None,
         scaler: str | None = "window",
         target_transform: str | None = None,
+        deseasonalize: str | None = DEFAULT_DESEASONALIZE,
         loss: str = "mae",
         quantiles: tuple[float, ...] | None = None,
         learning_rate: float = 3e-3,
@@ -69,6 +70,7 @@ class LinearForecaster(RNNForecaster):
         self.season_length = season_length
         self.scaler = scaler
         self.target_transform = target_transform
+        self.deseasonalize = deseasonalize
         self.loss = loss
         self.quantiles = quantiles
         self.learning_rate = learning_rate

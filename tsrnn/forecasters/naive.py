@@ -51,9 +51,9 @@ class _NaiveBase(BaseForecaster):
             raise ValueError(f"cutoff {cutoffs[k]} of series {panel.ids[series[k]]!r} leaves fewer than the "
                              f"{self._min_history()} observations {type(self).__name__} forecasts from")
         start, end = panel.offsets[series], panel.offsets[series] + cutoffs  # [n] rows of each history
-        values = panel.values.astype(np.float64)
         steps = np.arange(1, horizon + 1)  # [horizon]
-        return {POINT: self._points(values, start, end, steps)}
+        # The float32 panel itself: each _points casts only the few values it gathers (no copy of the panel).
+        return {POINT: self._points(panel.values, start, end, steps)}
 
 
 class NaiveForecaster(_NaiveBase):
@@ -77,7 +77,7 @@ class NaiveForecaster(_NaiveBase):
         return np.full(len(steps), y[-1]), sigma * np.sqrt(steps)
 
     def _points(self, values, start, end, steps):
-        return np.repeat(values[end - 1][:, None], len(steps), axis=1)  # [n, horizon]
+        return np.repeat(values[end - 1].astype(np.float64)[:, None], len(steps), axis=1)  # [n, horizon]
 
 
 class SeasonalNaiveForecaster(_NaiveBase):
@@ -123,7 +123,10 @@ class SeasonalNaiveForecaster(_NaiveBase):
 
     def _points(self, values, start, end, steps):
         m = self.season_length_
-        return values[(end - m)[:, None] + (steps - 1) % m]  # [n, horizon]: the last season, repeated
+        out = np.empty((len(end), len(steps)))  # [n, horizon]: the last season, repeated
+        for j, h in enumerate(steps):  # step by step: no [n, horizon] index array for many origins
+            out[:, j] = values[end - m + (h - 1) % m]
+        return out
 
     @classmethod
     def get_test_params(cls) -> list[dict]:
@@ -156,8 +159,8 @@ class DriftForecaster(_NaiveBase):
         return y[-1] + steps * slope, sigma * np.sqrt(steps * (1 + steps / (len(y) - 1)))
 
     def _points(self, values, start, end, steps):
-        last = values[end - 1]
-        slope = (last - values[start]) / (end - start - 1)
+        last = values[end - 1].astype(np.float64)
+        slope = (last - values[start].astype(np.float64)) / (end - start - 1)
         return last[:, None] + steps * slope[:, None]  # [n, horizon]
 
 
@@ -181,5 +184,5 @@ class MeanForecaster(_NaiveBase):
 
     def _points(self, values, start, end, steps):
         # np.mean per history, not prefix sums: the same rounding as predict, so both paths agree exactly.
-        means = np.array([values[a:b].mean() for a, b in zip(start, end, strict=True)])
+        means = np.array([values[a:b].astype(np.float64).mean() for a, b in zip(start, end, strict=True)])
         return np.repeat(means[:, None], len(steps), axis=1)  # [n, horizon]

@@ -18,19 +18,22 @@ import pandas as pd
 
 from .._schema import POINT, interval_column, level_quantiles, quantile_column
 from .._validation import check_bool, check_choice, check_int, check_random_state, check_real, check_str_list
-from ..data import Panel, check_positive_int
+from ..data import Panel, check_positive_int, static_values
 from ..errors import InvalidParameterError
 from ..frequency import season_length_for, seasonal_periods_for
-from ..nn.choices import CELLS, LOSSES, STRATEGIES
+from ..nn.choices import CELLS, DISTRIBUTIONS, LOSSES, STRATEGIES
 from ..nn.config import NetworkConfig
 from ..preprocessing import (
+    DESEASONALIZE,
     SCALERS,
     TARGET_TRANSFORMS,
     apply_transform,
     calendar_feature_names,
     calendar_features,
     fit_scaler,
+    fit_seasonality,
     invert_transform,
+    seasonal_factors,
     transform_shift,
 )
 from ..windows import window_origins
@@ -40,7 +43,24 @@ from .tags import ForecasterTags
 __all__ = ["RNNForecaster", "default_max_steps", "auto_precision", "torch_threads"]
 
 _DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+# What a distribution head reports by default: the median and the bounds of the 50/80/90/95 % intervals.
+_DISTRIBUTION_QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
+# Chosen by measurement across the development data (benchmarks/RESULTS.md, "Deseasonalisation").
+DEFAULT_DESEASONALIZE = "both"
+_DESEASONALIZE = ("both", *DESEASONALIZE)
+_VIEWS = (None, "auto")  # deseasonalize="both": the views of the series its two networks train on
 _PREDICT_CHUNK = 8192  # windows per forward pass when predicting: bounds memory
+
+
+def _steps_between(start: pd.Timestamp, other: pd.Timestamp, freq) -> int:
+    """Whole steps of ``freq`` from ``start`` to ``other`` (negative when ``other`` comes first)."""
+    if start == other:
+        return 0
+    if isinstance(freq, pd.offsets.Tick):
+        return int(round((other - start) / pd.Timedelta(freq)))
+    lo, hi = (start, other) if start < other else (other, start)
+    steps = len(pd.date_range(lo, hi, freq=freq)) - 1
+    return steps if start < other else -steps
 
 
 def auto_precision(accelerator) -> str:
@@ -284,10 +304,21 @@ class RNNForecaster(BaseForecaster):
     target_transform : {None, "log", "diff", "log_return", "seasonal_diff", "log_seasonal_diff"}
         Applied before scaling and inverted exactly on forecasts ("log_return" turns prices into returns
         and back; "seasonal_diff" forecasts ``y[t] - y[t - season_length]``).
-    loss : {"mae", "mse", "huber", "mase", "quantile"}
+    deseasonalize : {"auto", "multiplicative", "additive", None}
+        Remove each series' seasonal pattern before the network and put it back on the forecasts: classical
+        decomposition (centred moving average, mean ratio or difference per position in the season),
+        fitted on the training data only, for every period of the frequency that passes the M4 benchmarks'
+        autocorrelation test (monthly 12, daily 7, hourly 24 then 168; ``season_length`` if given).
+        "auto" is multiplicative for positive series, additive otherwise. Series seen in training keep
+        their indices; a new series gets indices from its own history (before the cutoff, in backtests).
+    loss : {"mae", "mse", "huber", "mase", "quantile", "normal", "student_t"}
         Training loss, in the window-normalised units. "mae" (the default) forecasts the median and is
         robust to outliers; "mase" divides each window's error by its own mean one-step change; "quantile"
-        is the pinball loss over ``quantiles`` (default 0.1, 0.5, 0.9).
+        is the pinball loss over ``quantiles`` (default 0.1, 0.5, 0.9). "normal" and "student_t" are
+        distribution heads (as DeepAR): the network outputs each step's location and scale (and the
+        Student-t's degrees of freedom, above 2), trained by negative log-likelihood; forecasts are the
+        median and the ``quantiles`` read from the distribution in closed form (default 0.025, 0.05, 0.1,
+        0.25, 0.5, 0.75, 0.9, 0.95, 0.975: intervals at 50, 80, 90 and 95 %).
     learning_rate, batch_size, max_steps, max_epochs : training length. With neither max_steps nor
         max_epochs, `default_max_steps` (about 30 passes over the training windows, 100 to 1000 steps).
     gradient_clip_val : float or None
@@ -300,7 +331,19 @@ class RNNForecaster(BaseForecaster):
         early stopping, else none.
     future_covariates : list of str, optional
         Covariate columns known in advance; their horizon values come in ``predict(X_future=...)``.
-        Other extra columns of the frame are past covariates.
+    past_covariates : list of str, optional
+        Covariate columns known only up to the forecast origin (read over the window). None (the default,
+        when ``static_covariates`` is None too): every extra column not in ``future_covariates`` is one, and
+        ``fit`` says which; once any role is named, columns not named are ignored (``fit`` says which).
+        ``[]`` uses none (a close-only model on an OHLCV frame).
+    static_covariates : list of str, optional
+        Per-series constants (store size, sector code), one value per series: fed to the network as inputs
+        known over the window and the horizon, scaled across series (a per-series scaler would erase them).
+    categorical_covariates : list of str, optional
+        Which of the covariates above (any role) are categories (a day type, a store format): pandas
+        categoricals (or integer codes) whose values the network reads through a learnt embedding each
+        (`tsrnn.nn.embedding.EmbeddedNet`), unscaled; a category not seen in training shares one "unknown"
+        vector. Fill their gaps with "ffill" or "zero", not "interpolate".
     calendar_features : bool
         Add month-of-year (and day-of-week for daily data) sin/cos features, known for the horizon.
     random_state : int, optional
@@ -322,6 +365,11 @@ class RNNForecaster(BaseForecaster):
         Callbacks given as
         ``trainer_kwargs["callbacks"]`` run after tsrnn's own (best-weight restore, early stopping);
         ``trainer_kwargs`` may not repeat a setting these parameters make (``max_steps``, ``precision``...).
+        Several devices and machines: ``devices=k`` with ``trainer_kwargs={"strategy": "ddp", "num_nodes": n}``
+        (``strategy`` here is Lightning's; this class's own ``strategy`` is the multi-step one). ``batch_size`` is
+        per process: the ``k * n`` processes take their shares of each global batch of ``k * n * batch_size``
+        that one process with that ``batch_size`` and seed would take, so the fit is that one-process fit up to
+        float32 rounding (``docs/scaling.md``).
 
     Every parameter is checked at the start of ``fit`` (`tsrnn.errors.InvalidParameterError` names a bad one).
     A fit whose loss turns NaN, whose final weights are not finite, or whose final weights forecast the training
@@ -338,6 +386,8 @@ class RNNForecaster(BaseForecaster):
     """
 
     _cells = CELLS  # the recurrent cells this class offers
+    _horizon_param = "horizon"
+    _execution_params = ("progress", "accelerator", "devices")
 
     def __init__(
         self,
@@ -352,6 +402,7 @@ class RNNForecaster(BaseForecaster):
         strategy: str = "direct",
         scaler: str | None = "window",
         target_transform: str | None = None,
+        deseasonalize: str | None = DEFAULT_DESEASONALIZE,
         loss: str = "mae",
         quantiles: tuple[float, ...] | None = None,
         learning_rate: float = 3e-3,
@@ -365,6 +416,9 @@ class RNNForecaster(BaseForecaster):
         calendar_features: bool = False,
         random_state: int | None = None,
         n_models: int = 1,
+        past_covariates: list[str] | None = None,
+        static_covariates: list[str] | None = None,
+        categorical_covariates: list[str] | None = None,
         accelerator: str = "auto",
         devices: int | str = "auto",
         precision: str | int = "32-true",
@@ -383,6 +437,7 @@ class RNNForecaster(BaseForecaster):
         self.strategy = strategy
         self.scaler = scaler
         self.target_transform = target_transform
+        self.deseasonalize = deseasonalize
         self.loss = loss
         self.quantiles = quantiles
         self.learning_rate = learning_rate
@@ -396,6 +451,9 @@ class RNNForecaster(BaseForecaster):
         self.calendar_features = calendar_features
         self.random_state = random_state
         self.n_models = n_models
+        self.past_covariates = past_covariates
+        self.static_covariates = static_covariates
+        self.categorical_covariates = categorical_covariates
         self.accelerator = accelerator
         self.devices = devices
         self.precision = precision
@@ -409,7 +467,8 @@ class RNNForecaster(BaseForecaster):
         Python values (numpy scalars become int/float/bool). The parameters themselves stay as given."""
         p = {}
         for name, valid in (("cell", self._cells), ("strategy", STRATEGIES), ("scaler", SCALERS),
-                            ("target_transform", TARGET_TRANSFORMS), ("loss", LOSSES)):
+                            ("target_transform", TARGET_TRANSFORMS), ("deseasonalize", _DESEASONALIZE),
+                            ("loss", LOSSES)):
             p[name] = check_choice(getattr(self, name), name, valid)
         for name in ("hidden_size", "num_layers", "horizon", "batch_size", "n_models"):
             p[name] = check_int(getattr(self, name), name, low=1)
@@ -443,6 +502,16 @@ class RNNForecaster(BaseForecaster):
             raise InvalidParameterError(f"validation_size must be a non-negative int (steps) or a fraction in "
                                         f"(0, 1), got {size!r}")
         p["future_covariates"] = check_str_list(self.future_covariates, "future_covariates")
+        seen: dict[str, str] = {}
+        for name in ("future_covariates", "past_covariates", "static_covariates"):
+            p[name] = check_str_list(getattr(self, name, None), name)
+            for col in p[name] or []:
+                if col in seen:
+                    raise InvalidParameterError(f"column {col!r} is named in both {seen[col]} and {name}: give each "
+                                                "covariate one role")
+                seen[col] = name
+        p["categorical_covariates"] = check_str_list(getattr(self, "categorical_covariates", None),
+                                                     "categorical_covariates")
         p["quantiles"] = self._check_quantiles()
         p["random_state"] = check_random_state(self.random_state)
         p["accelerator"], p["devices"], p["precision"] = _check_hardware(self.accelerator, self.devices,
@@ -454,8 +523,9 @@ class RNNForecaster(BaseForecaster):
         q = self.quantiles
         if q is None:
             return None
-        if self.loss != "quantile":
-            raise InvalidParameterError("quantiles= is used only with loss='quantile'")
+        if self.loss != "quantile" and self.loss not in DISTRIBUTIONS:
+            raise InvalidParameterError("quantiles= is used only with loss='quantile' or a distribution loss "
+                                        f"({', '.join(map(repr, DISTRIBUTIONS))})")
         if isinstance(q, numbers.Real) or isinstance(q, str | bytes) or not isinstance(
                 q, list | tuple | np.ndarray | pd.Index | pd.Series) or np.ndim(q) != 1 or len(q) == 0:
             raise InvalidParameterError(f"quantiles must be a non-empty list of levels strictly between 0 and 1, "
@@ -498,17 +568,39 @@ class RNNForecaster(BaseForecaster):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
-        _, _, known = self._feature_layout(self.panel_)
-        return tuple(self.panel_.covariate_names[i] for i in known)
+        return tuple(self.future_covariates or [])
+
+    @property
+    def categorical_covariates_(self) -> tuple[str, ...]:
+        """The covariates the fitted network reads through embeddings (``categorical_covariates``)."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        return tuple(getattr(self, "categorical_covariates", None) or [])
+
+    def _used_covariates(self) -> list[str] | None:
+        past, static = getattr(self, "past_covariates", None), getattr(self, "static_covariates", None)
+        if past is None and static is None:
+            return None  # every extra column: future covariates as named, the others past covariates
+        return [*(self.future_covariates or []), *(past or []), *(static or [])]
+
+    def _static_idx(self, panel: Panel) -> list[int]:
+        """Positions in ``panel.covariates`` of the static covariates (checked to hold one value per series)."""
+        names = list(getattr(self, "static_covariates", None) or [])
+        if names:
+            static_values(panel, names)
+        return [panel.covariate_names.index(c) for c in names]
 
     def _min_history(self) -> int:
         return 1 + self._shift()  # _check_history then asks for window (+ 1) with a message that says why
 
     def _quantile_levels(self) -> list[float]:
-        if self.loss != "quantile":
+        if self.loss != "quantile" and self.loss not in DISTRIBUTIONS:
             return []
         levels = self._check_quantiles()
-        return levels if levels is not None else list(_DEFAULT_QUANTILES)
+        if levels is None:
+            levels = list(_DISTRIBUTION_QUANTILES if self.loss in DISTRIBUTIONS else _DEFAULT_QUANTILES)
+        return levels
 
     def _min_length(self) -> int:
         self._check_params()  # the first thing fit asks: bad parameters are reported before any data work
@@ -522,6 +614,99 @@ class RNNForecaster(BaseForecaster):
         shift = f" + {self._shift()} for the differencing" if self._shift() else ""
         return (f"window={self.window} + horizon={self.horizon}{shift}; use a shorter window or drop the short "
                 "series")
+
+    # -- seasonality ------------------------------------------------------------------------------------
+    def _view(self, k: int) -> RNNForecaster:
+        """The unfitted network of view ``k`` of ``deseasonalize="both"``: these parameters with that view's
+        deseasonalisation and (with a ``random_state``) the next seed, so the two differ beyond their data."""
+        seed = self.random_state
+        params = {**self.get_params(deep=False), "deseasonalize": _VIEWS[k],
+                  "random_state": None if seed is None else (int(seed) + k) % 2**32}
+        # Not sklearn's clone: the views share the caller's trainer_kwargs objects (callbacks such as the
+        # tuner's pruning callback must see both trainings), which a deep copy would replace.
+        return type(self)(**params)
+
+    def _fit_views(self, panel: Panel) -> None:
+        """``deseasonalize="both"``: one network on the series as they are, one on the deseasonalised series
+        (mode "auto"), each a full fit; forecasts are their mean (``views_`` holds the two)."""
+        views = []
+        for k in range(len(_VIEWS)):
+            view = self._view(k)
+            view._fit(panel)
+            view.panel_, view.freq_, view.data_kwargs_ = panel, panel.freq, {}
+            views.append(view)
+        self._adopt_views(views)
+
+    def _adopt_views(self, views: list) -> None:
+        """The fitted attributes of a two-view model, from its views (the first one's network geometry)."""
+        first = views[0]
+        self.views_ = views
+        for name in ("season_length_", "window_", "feature_names_", "known_idx_", "quantile_levels_", "ids_",
+                     "stats_", "net_", "categories_"):
+            if hasattr(first, name):
+                setattr(self, name, getattr(first, name))
+        self.seasonality_ = views[1].seasonality_
+        self.history_ = pd.concat([view.history_.assign(view=k) for k, view in enumerate(views)], ignore_index=True)
+        self.n_train_windows_ = first.n_train_windows_  # per network: both views train on the same windows
+
+    def _season_periods(self, freq) -> tuple[int, ...]:
+        """The periods deseasonalisation tests: ``season_length`` when given, else the frequency's."""
+        if self.season_length is not None:
+            return (int(self.season_length),)
+        return seasonal_periods_for(freq)
+
+    def _fit_seasonality(self, panel: Panel, limit: np.ndarray) -> None:
+        """Fit each training series' seasonal profile on its first ``limit[i]`` values (`seasonality_`)."""
+        periods = self._season_periods(panel.freq)
+        profiles = [fit_seasonality(panel.series(i)[: int(limit[i])], periods, self.deseasonalize,
+                                    series=panel.ids[i]) for i in range(panel.n_series)]
+        self.seasonality_ = {"ids": panel.ids, "starts": panel.starts, "profiles": profiles}
+
+    def _deseasonalized(self, panel: Panel, limit: np.ndarray | None = None):
+        """``panel`` with each series' seasonal pattern removed, and what puts it back: ``(panel, (profiles,
+        offsets))``, where series ``i``'s value at position ``t`` had the factor of position ``offsets[i] + t``
+        of ``profiles[i]`` removed. Series seen in training use their fitted profile, aligned by time; new
+        ones get a profile from their own first ``limit[i]`` values. Without deseasonalisation: ``(panel, None)``."""
+        fitted = getattr(self, "seasonality_", None)
+        if fitted is None:
+            return panel, None
+        position = {uid: j for j, uid in enumerate(fitted["ids"])}
+        periods = self._season_periods(panel.freq)
+        profiles, offsets = [], np.zeros(panel.n_series, dtype=np.int64)
+        values = panel.values.astype(np.float64)
+        for i in range(panel.n_series):
+            j = position.get(panel.ids[i])
+            if j is not None:
+                profile = fitted["profiles"][j]
+                offsets[i] = _steps_between(fitted["starts"][j], panel.starts[i], panel.freq)
+            else:
+                end = int(panel.lengths[i] if limit is None else limit[i])
+                profile = fit_seasonality(panel.series(i)[:end], periods, self.deseasonalize, series=panel.ids[i])
+            profiles.append(profile)
+            if profile[1]:
+                lo, hi = panel.offsets[i], panel.offsets[i + 1]
+                factor = seasonal_factors(profile, offsets[i] + np.arange(hi - lo))
+                values[lo:hi] = values[lo:hi] / factor if profile[0] else values[lo:hi] - factor
+        return panel.with_values(values.astype(panel.values.dtype)), (profiles, offsets)
+
+    @staticmethod
+    def _reseasonalized(outputs: dict[str, np.ndarray], season, series: np.ndarray, origins: np.ndarray):
+        """Forecast columns (``[n, H]`` each, row ``r`` for series ``series[r]`` from position ``origins[r]``)
+        with the seasonal pattern `_deseasonalized` removed put back."""
+        if season is None:
+            return outputs
+        profiles, offsets = season
+        series = np.asarray(series)
+        steps = next(iter(outputs.values())).shape[1]
+        for s in np.unique(series):
+            multiplicative, index = profiles[s]
+            if not index:
+                continue
+            rows = np.flatnonzero(series == s)
+            factor = seasonal_factors(profiles[s], offsets[s] + np.asarray(origins)[rows, None] + np.arange(steps))
+            for values in outputs.values():
+                values[rows] = values[rows] * factor if multiplicative else values[rows] + factor
+        return outputs
 
     # -- features ----------------------------------------------------------------------------------------
     def _shift(self) -> int:
@@ -558,16 +743,53 @@ class RNNForecaster(BaseForecaster):
             cov = panel.covariates_of(i)[shift:end]
             for c in range(n_cov):
                 cov_loc[i, c], cov_scale[i, c] = fit_scaler(cov[:, c], "standard")
+        static = self._static_idx(panel)
+        if static:  # one scale across series: a per-series scaler would turn every constant into 0
+            if known is not None and len(known["cov_loc"]):
+                s_loc, s_scale = known["cov_loc"][0, static], known["cov_scale"][0, static]
+            else:
+                values = panel.covariates[panel.offsets[:-1]][:, static].astype(np.float64)  # [n_series, k]
+                s_loc, s_scale = values.mean(axis=0), values.std(axis=0)
+                s_scale = np.where(s_scale > 0, s_scale, 1.0)
+            cov_loc[:, static], cov_scale[:, static] = s_loc, s_scale
+        categorical = [panel.covariate_names.index(c) for c in getattr(self, "categorical_covariates", None) or []
+                       if c in panel.covariate_names]
+        cov_loc[:, categorical], cov_scale[:, categorical] = 0.0, 1.0  # codes, looked up as they are
         return loc, scale, cov_loc, cov_scale
+
+    def _categorical_columns(self, names: list[str]) -> list[tuple[int, str]]:
+        """``(feature position, column name)`` of each categorical covariate among the features ``names``."""
+        wanted = list(getattr(self, "categorical_covariates", None) or [])
+        missing = [c for c in wanted if c not in names[1:]]
+        if missing:
+            raise ValueError(f"categorical_covariates {missing} are not among the covariates the model reads "
+                             f"{names[1:]}: give each a role (past_covariates, future_covariates or static_covariates)")
+        return [(names.index(c), c) for c in wanted]
+
+    def _category_index(self, codes: np.ndarray, name: str) -> np.ndarray:
+        """Category codes as embedding rows: 1 + the position in the training vocabulary, 0 when unseen."""
+        vocab = np.asarray(self.categories_[name], dtype=np.float64)
+        pos = np.searchsorted(vocab, codes).clip(0, max(len(vocab) - 1, 0))
+        seen = (len(vocab) > 0) & (vocab[pos] == codes) if len(vocab) else np.zeros(len(codes), dtype=bool)
+        return np.where(seen, pos + 1, 0).astype(np.float32)
 
     def _feature_layout(self, panel: Panel) -> tuple[list[str], list[int], list[int]]:
         """Feature column names, plus which covariate columns are past-only and which are known ahead."""
         futures = list(self.future_covariates or [])
-        missing = [c for c in futures if c not in panel.covariate_names]
-        if missing:
-            raise ValueError(f"future_covariates {missing} are not columns of the data; its extra columns are "
-                             f"{list(panel.covariate_names)}")
-        past = [i for i, c in enumerate(panel.covariate_names) if c not in futures]
+        statics = list(getattr(self, "static_covariates", None) or [])
+        named_past = getattr(self, "past_covariates", None)
+        for role, names in (("future_covariates", futures), ("past_covariates", named_past or []),
+                            ("static_covariates", statics)):
+            missing = [c for c in names if c not in panel.covariate_names]
+            if missing:
+                raise ValueError(f"{role} {missing} are not columns of the data; its extra columns are "
+                                 f"{list(panel.covariate_names)}")
+        if named_past is None and not statics:  # no role named: every other column is a past covariate
+            past = [i for i, c in enumerate(panel.covariate_names) if c not in futures]
+        else:
+            past = [panel.covariate_names.index(c) for c in named_past or []]
+        # Static covariates are known over the window and the horizon: they sit after the future covariates.
+        futures = futures + statics
         fut = [panel.covariate_names.index(c) for c in futures]
         cal = calendar_feature_names(panel.freq) if self.calendar_features else []
         names = ["y"] + [panel.covariate_names[i] for i in past] + futures + cal
@@ -582,6 +804,10 @@ class RNNForecaster(BaseForecaster):
         loc, scale, cov_loc, cov_scale = self._series_stats(panel, limit)
         shift = self._shift()
         n_cal = len(names) - 1 - len(past) - len(fut)
+        static = self._static_idx(panel)
+        if extra and static:  # a static covariate's future is its value: appended to the known future values
+            const = np.repeat(panel.covariates[panel.offsets[:-1]][:, None, static], extra, axis=1)  # [n, extra, k]
+            future = const if future is None else np.concatenate([np.asarray(future, dtype=np.float32), const], axis=2)
         fut_values = None
         if extra and fut:
             if future is None or np.shape(future) != (panel.n_series, extra, len(fut)):
@@ -611,6 +837,8 @@ class RNNForecaster(BaseForecaster):
             blocks.append(block)
             lengths.append(n + extra)
         data = np.concatenate(blocks) if blocks else np.zeros((0, len(names)), dtype=np.float32)
+        for col, name in self._categorical_columns(names):
+            data[:, col] = self._category_index(data[:, col].astype(np.float64), name)
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         known_idx = list(range(1 + len(past), len(names)))
         return data, offsets, known_idx, (loc, scale), names, past
@@ -636,6 +864,8 @@ class RNNForecaster(BaseForecaster):
         from .io import check_savable
 
         self._check_params()
+        if self.deseasonalize == "both":
+            return self._fit_views(panel)
         try:  # say so before a long training, not when save() fails after it
             check_savable(panel)
         except ValueError as err:
@@ -644,6 +874,10 @@ class RNNForecaster(BaseForecaster):
         horizon = self.horizon
         self.season_length_ = (check_positive_int(self.season_length, "season_length")
                                if self.season_length is not None else season_length_for(panel.freq))
+        self.seasonality_ = None
+        if self.deseasonalize is not None:  # fitted on the training part only: the validation tail stays unseen
+            self._fit_seasonality(panel, panel.lengths - self._validation_steps(panel.lengths - self._shift()))
+            panel = self._deseasonalized(panel)[0]
         window = int(self.window) if self.window is not None else self._default_window(panel)
         shift = self._shift()
         lengths = panel.lengths - shift
@@ -656,6 +890,11 @@ class RNNForecaster(BaseForecaster):
         self.ids_ = panel.ids
         self.stats_ = None
         names, past, fut = self._feature_layout(panel)
+        if past and hasattr(self, "past_covariates") and self.past_covariates is None and not self.static_covariates:
+            warnings.warn(f"{type(self).__name__} reads column(s) {[panel.covariate_names[i] for i in past]} as past "
+                          "covariates (no role named: every column not in future_covariates is one); name the ones "
+                          "you mean with past_covariates=[...], or pass past_covariates=[] to use none",
+                          UserWarning, stacklevel=3)
         if self.strategy == "recursive" and past:
             raise ValueError(
                 f"strategy='recursive' feeds its own predictions back, so it cannot use past covariates "
@@ -665,6 +904,10 @@ class RNNForecaster(BaseForecaster):
         # Scalers see only the training part: the validation tail that picks the weights stays unseen.
         loc, scale, cov_loc, cov_scale = self._series_stats(panel, limit=panel.lengths - n_val)
         self.stats_ = {"loc": loc, "scale": scale, "cov_loc": cov_loc, "cov_scale": cov_scale}
+        self.categories_ = {}  # the categories seen in training, per categorical covariate (their codes)
+        for _, name in self._categorical_columns(names):
+            codes = panel.covariates[:, panel.covariate_names.index(name)].astype(np.float64)
+            self.categories_[name] = np.unique(codes[np.isfinite(codes)])
         data, offsets, known_idx, _, names, _ = self._features(panel)
 
         s, t = window_origins(lengths, window, horizon, last=lengths - horizon - n_val)
@@ -683,19 +926,21 @@ class RNNForecaster(BaseForecaster):
         seed = self.random_state if self.random_state is not None else np.random.SeedSequence().entropy % 2**31
         seed = int(seed)
         quantiles = self._quantile_levels()
-        members, histories = [], []
+        members, histories, states = [], [], []
         for k in range(int(self.n_models)):
             # Members differ only in their seed (initialisation and batch order); the median of their forecasts
             # averages out the luck of one initialisation. seed_everything seeds the global generators
             # (initialisation, dropout); _fit gives the caller's states back afterwards.
             pl.seed_everything((seed + k) % 2**32, workers=False, verbose=False)
-            net = self._build_net(len(names), known_idx, window, quantiles)
+            net = self._build_net(len(names), known_idx, window, quantiles, names)
             module = self._train_member(net, data, train_starts, val_starts, window, known_idx, quantiles, seed + k)
+            states.append(module.optimizer_state)
             members.append(module.net.to("cpu").float().eval())
             histories.append(pd.DataFrame(module.history, columns=["step", "train_loss", "grad_norm", "val_loss"])
                              .assign(member=k))
         self.window_ = window
         self.net_ = members[0] if len(members) == 1 else MedianEnsemble(members).eval()
+        self.optimizer_states_ = states  # Adam's state after training, per member: update() resumes from it
         self.feature_names_ = names
         self.known_idx_ = known_idx
         self.quantile_levels_ = quantiles
@@ -703,31 +948,146 @@ class RNNForecaster(BaseForecaster):
         self.history_ = history if len(members) > 1 else history.drop(columns="member")
         self.n_train_windows_ = int(len(train_starts))
 
+    @_keeps_global_random_state
+    def update(self, df, steps: int | None = None):
+        """Continue training the fitted network on ``df`` from its current weights; returns ``self``.
+
+        ``df`` is new data in the layout of ``fit`` (same columns and frequency): typically the training
+        data extended by the days since, or only the recent part of it. Every series needs ``window + horizon``
+        observations. The network trains ``steps`` more optimiser steps (None: `default_max_steps` for the
+        windows of ``df``) on every window of ``df``; series seen in ``fit`` keep their scaling statistics,
+        new series get theirs from ``df``. Afterwards ``predict()`` forecasts from the end of ``df``, and
+        ``history_`` gains the new steps.
+
+        Training resumes where it stopped: the weights and the optimiser's state (Adam's moment estimates and
+        step count, kept in memory as ``optimizer_states_``; a model loaded from a folder starts Adam afresh).
+
+        Trade-offs: an update costs ``steps`` steps instead of a full fit, and the model keeps what it learnt
+        before; but no validation tail is held out (so no early stopping or best-weight restore), and many
+        updates on recent data only can drift away from older patterns: refit from scratch now and then, and
+        backtest both. To forecast from new history without any training, use ``predict(df=...)``.
+
+        Example
+        -------
+        >>> import numpy as np, pandas as pd
+        >>> idx = pd.date_range("2020-01-01", periods=80, freq="D")
+        >>> y = pd.Series(np.sin(np.arange(80) / 3.0) + 2, index=idx, name="s")
+        >>> m = RNNForecaster(horizon=2, window=8, hidden_size=4, max_steps=3, progress=False, random_state=0)
+        >>> m = m.fit(y[:60]).update(y, steps=2)
+        >>> m.predict()["ds"].dt.strftime("%Y-%m-%d").tolist(), len(m.history_)  # 3 + 2 steps, in each of two views
+        (['2020-03-21', '2020-03-22'], 10)
+        """
+        import lightning.pytorch as pl
+        import torch
+        from sklearn.utils.validation import check_is_fitted
+
+        from ..nn.networks import MedianEnsemble
+
+        check_is_fitted(self)
+        steps = None if steps is None else check_int(steps, "steps", low=1)
+        if getattr(self, "views_", None):  # deseasonalize="both": each view continues its own training
+            for view in self.views_:
+                view.data_kwargs_ = self.data_kwargs_
+                view.update(df, steps=steps)
+            self._adopt_views(self.views_)
+            self.panel_ = self.views_[0].panel_
+            return self
+        panel = self._history(df)
+        window, horizon, shift = self.window_, int(self.horizon), self._shift()
+        lengths = panel.lengths - shift
+        short = np.flatnonzero(lengths < window + horizon)
+        if len(short):
+            i = short[0]
+            raise ValueError(f"series {panel.ids[i]!r} has {panel.lengths[i]} observations; update trains on whole "
+                             f"windows and needs window={window} + horizon={horizon}"
+                             f"{f' + {shift}' if shift else ''} (predict(df=...) forecasts from less)")
+        self._check_history(panel)
+        original, (panel, season) = panel, self._deseasonalized(panel)
+        # Statistics: kept for known series, new series get theirs (and become known to the model).
+        loc, scale, cov_loc, cov_scale = self._series_stats(panel)
+        known = {uid for uid in self.ids_}
+        new = [i for i, uid in enumerate(panel.ids) if uid not in known]
+        data, offsets, known_idx, _, _, _ = self._features(panel)
+        s, t = window_origins(lengths, window, horizon)
+        train_starts = torch.as_tensor(offsets[s] + t - window)
+        if steps is None:
+            steps = default_max_steps(len(train_starts), int(self.batch_size))
+        seed = int(self.random_state if self.random_state is not None else np.random.SeedSequence().entropy % 2**31)
+        seed += int(self.history_["step"].max()) + 1 if len(self.history_) else 0  # not the fit's batch order again
+        members = list(self.net_.members) if isinstance(self.net_, MedianEnsemble) else [self.net_]
+        trained, histories, resumed = [], [], []
+        done = int(self.history_["step"].max()) + 1 if len(self.history_) else 0
+        for k, net in enumerate(members):
+            pl.seed_everything((seed + k) % 2**32, workers=False, verbose=False)
+            states = getattr(self, "optimizer_states_", None)  # absent after loading: Adam starts afresh
+            module = self._train_member(net.train(), data, train_starts, None, window, known_idx,
+                                        self.quantile_levels_, seed + k, steps=steps,
+                                        optimizer_state=states[k] if states else None)
+            resumed.append(module.optimizer_state)
+            trained.append(module.net.to("cpu").float().eval())
+            part = pd.DataFrame(module.history, columns=["step", "train_loss", "grad_norm", "val_loss"])
+            part["step"] += done
+            histories.append(part.assign(member=k) if len(members) > 1 else part)
+        self.net_ = trained[0] if len(trained) == 1 else MedianEnsemble(trained).eval()
+        self.optimizer_states_ = resumed
+        self.history_ = pd.concat([self.history_, *histories], ignore_index=True)
+        if new:
+            self.ids_ = np.concatenate([self.ids_, panel.ids[new]])
+            self.stats_ = {"loc": np.concatenate([self.stats_["loc"], loc[new]]),
+                           "scale": np.concatenate([self.stats_["scale"], scale[new]]),
+                           "cov_loc": np.concatenate([self.stats_["cov_loc"], cov_loc[new]]),
+                           "cov_scale": np.concatenate([self.stats_["cov_scale"], cov_scale[new]])}
+            if season is not None:  # and the seasonal profiles fitted on their data
+                fitted = self.seasonality_
+                self.seasonality_ = {"ids": np.concatenate([fitted["ids"], panel.ids[new]]),
+                                     "starts": fitted["starts"].append(panel.starts[new]),
+                                     "profiles": [*fitted["profiles"], *(season[0][i] for i in new)]}
+        self.panel_ = original
+        self.n_train_windows_ = int(len(train_starts))
+        return self
+
     def _network_config(self, n_features: int, known_idx: list[int], window: int,
                         quantiles: list[float]) -> NetworkConfig:
         """The architecture these parameters describe, as plain values (see `tsrnn.nn.config.NetworkConfig`)."""
         n_outputs = max(1, len(quantiles))
         feedback = quantiles.index(0.5) if 0.5 in quantiles else n_outputs // 2
+        if self.loss in DISTRIBUTIONS:  # the outputs are the distribution's parameters; the location feeds back
+            n_outputs, feedback = DISTRIBUTIONS[self.loss], 0
         return NetworkConfig(cell=self.cell, strategy=self.strategy, n_features=n_features,
                              known_idx=tuple(known_idx), hidden_size=int(self.hidden_size),
                              num_layers=int(self.num_layers), dropout=float(self.dropout), horizon=int(self.horizon),
                              n_outputs=n_outputs, window_norm=self.scaler == "window", feedback_index=feedback,
                              linear_skip=bool(self.linear_skip), window=int(window))
 
-    def _build_net(self, n_features: int, known_idx: list[int], window: int, quantiles: list[float]):
+    def _build_net(self, n_features: int, known_idx: list[int], window: int, quantiles: list[float],
+                   names: list[str] | None = None):
         """The untrained network these parameters describe: the one place a network is built."""
         from ..nn.networks import ForecastNet
 
+        categorical = self._categorical_columns(names) if names is not None else []
         try:
-            return ForecastNet.from_config(self._network_config(n_features, known_idx, window, quantiles))
+            if not categorical:
+                return ForecastNet.from_config(self._network_config(n_features, known_idx, window, quantiles))
+            from ..nn.embedding import EmbeddedNet, embedded_layout, embedding_dim
+
+            # The network sees each categorical column as its embedding: built for the widened layout.
+            columns = [c for c, _ in categorical]
+            cardinalities = [len(self.categories_[name]) for _, name in categorical]
+            wide, wide_known = embedded_layout(n_features, known_idx, columns,
+                                               [embedding_dim(n) for n in cardinalities])
+            inner = ForecastNet.from_config(self._network_config(wide, wide_known, window, quantiles))
+            return EmbeddedNet(inner, known_idx, columns, cardinalities)
         except (RuntimeError, MemoryError) as err:  # torch cannot allocate the weights asked for
             raise InvalidParameterError(
                 f"a network of hidden_size={self.hidden_size}, num_layers={self.num_layers} and window={window} "
                 f"cannot be built on this machine ({type(err).__name__}: {str(err)[:200]}); use a smaller "
                 "hidden_size, num_layers or window") from None
 
-    def _train_member(self, net, data, train_starts, val_starts, window, known_idx, quantiles, seed):
-        """Train one network with Lightning; returns the trained ``ForecastModule`` (its history included)."""
+    def _train_member(self, net, data, train_starts, val_starts, window, known_idx, quantiles, seed, steps=None,
+                      optimizer_state=None):
+        """Train one network with Lightning; returns the trained ``ForecastModule`` (its history included, and
+        its optimiser's final state as ``optimizer_state``, on the CPU). ``steps`` overrides the number of
+        optimiser steps the parameters give, ``optimizer_state`` resumes an earlier run's optimiser (`update`)."""
         import lightning.pytorch as pl
         import torch
 
@@ -745,10 +1105,14 @@ class RNNForecaster(BaseForecaster):
                 patience = 5 if self.early_stopping is True else check_positive_int(self.early_stopping,
                                                                                     "early_stopping")
                 callbacks.append(pl.callbacks.EarlyStopping("val_loss", patience=patience, mode="min"))
-        from ..nn.callbacks import ReleaseProcessGroup
+        from ..nn.callbacks import ReleaseProcessGroup, ResumeOptimizer
 
         callbacks.append(ReleaseProcessGroup())
+        if optimizer_state is not None:
+            callbacks.append(ResumeOptimizer(optimizer_state))
         settings = self._trainer_settings(len(train_starts))  # max_steps, max_epochs, clipping, hardware
+        if steps is not None:
+            settings.update(max_steps=int(steps), max_epochs=-1)
         if self.progress:
             from ..nn.callbacks import StepProgress
 
@@ -788,6 +1152,11 @@ class RNNForecaster(BaseForecaster):
                     f"training failed with the settings in trainer_kwargs={self.trainer_kwargs!r} "
                     f"({type(err).__name__}: {err}); check them against lightning.pytorch.Trainer") from err
             _check_trained(module, data, train_starts, window, horizon, known_idx)
+        state = trainer.optimizers[0].state_dict() if trainer.optimizers else None
+        module.optimizer_state = None if state is None else {  # a CPU copy: update() resumes from it
+            "state": {k: {name: v.detach().to("cpu", copy=True) if isinstance(v, torch.Tensor) else v
+                          for name, v in entry.items()} for k, entry in state["state"].items()},
+            "param_groups": [dict(group) for group in state["param_groups"]]}
         return module
 
     def _validation_steps(self, lengths: np.ndarray) -> np.ndarray:
@@ -805,6 +1174,7 @@ class RNNForecaster(BaseForecaster):
         """Network outputs in per-series scaled units for windows starting at rows ``starts``: ``[n, H, Q]``."""
         import torch
 
+        from ..nn.distributions import distribution_quantiles
         from ..nn.gather import gather_batch
 
         data_t = torch.as_tensor(data)
@@ -815,7 +1185,11 @@ class RNNForecaster(BaseForecaster):
                 chunk = torch.as_tensor(starts[lo : lo + _PREDICT_CHUNK])
                 past, fut, _ = gather_batch(data_t, chunk, self.window_, self.horizon, known)
                 out, loc, scale = self.net_(past, fut)  # [n, H, Q], [n, 1, 1]
-                outs.append((out * scale + loc).numpy())
+                if self.loss in DISTRIBUTIONS:  # [n, H, P] parameters -> [n, H, Q] quantiles, in the net's units
+                    values = distribution_quantiles(self.loss, out.numpy(), self.quantile_levels_)
+                    outs.append(values * scale.numpy() + loc.numpy())
+                else:
+                    outs.append((out * scale + loc).numpy())
         return np.concatenate(outs) if outs else np.zeros((0, self.horizon, max(1, len(self.quantile_levels_))))
 
     def _to_levels(self, out: np.ndarray, series: np.ndarray, last_level: np.ndarray, stats) -> np.ndarray:
@@ -857,7 +1231,9 @@ class RNNForecaster(BaseForecaster):
             raise ValueError(f"{name} does not produce prediction intervals with loss={self.loss!r} (point "
                              f"forecasts only); for level={[f'{lv:g}' for lv in levels]} train it with "
                              "loss='quantile' and quantiles that bound each interval, e.g. quantiles=(0.1, 0.5, 0.9) "
-                             "for level=80; or drop level=")
+                             "for level=80, or with a distribution head, loss='normal' or 'student_t'; or wrap it "
+                             "for calibrated intervals from its own backtest errors: "
+                             f"ConformalIntervals({name}(...)); or drop level=")
         trained = {round(q, 9) for q in qs}
         bounded = [f"{100 - 200 * q:g}" for q in qs if q < 0.5 and round(1 - q, 9) in trained]
         for lv in levels:
@@ -869,7 +1245,7 @@ class RNNForecaster(BaseForecaster):
                                  f"quantiles=, or ask for a level its quantiles bound ({bounded or 'none'})")
 
     def _tags(self) -> ForecasterTags:
-        quantile = self.loss == "quantile"
+        quantile = self.loss == "quantile" or self.loss in DISTRIBUTIONS
         return ForecasterTags(intervals=quantile, quantiles=quantile, known_covariates=bool(self.future_covariates),
                               batch_origins=True, needs_torch=True,
                               validation_loss=bool(self.validation_size) or bool(self.early_stopping))
@@ -882,7 +1258,8 @@ class RNNForecaster(BaseForecaster):
         tiny = dict(hidden_size=4, window=6, horizon=3, max_steps=3, batch_size=16, progress=False,
                     accelerator="cpu")
         return [tiny, {**tiny, "cell": "gru", "strategy": "seq2seq", "loss": "quantile"},
-                {**tiny, "future_covariates": ["promo"], "calendar_features": True}]
+                {**tiny, "future_covariates": ["promo"], "calendar_features": True},
+                {**tiny, "deseasonalize": "both", "season_length": 4, "loss": "quantile"}]
 
     def with_training_callbacks(self, callbacks: list) -> RNNForecaster:
         """An unfitted copy whose training also runs ``callbacks`` (Lightning callbacks, added to those of
@@ -905,14 +1282,20 @@ class RNNForecaster(BaseForecaster):
         if horizon > self.horizon:
             raise ValueError(f"the model was trained for horizon={self.horizon}; it cannot forecast {horizon} steps. "
                              f"Refit with horizon={horizon}")
+        if getattr(self, "views_", None):
+            for view in self.views_:  # fit sets the data layout on the parent after _fit: the views share it
+                view.data_kwargs_ = self.data_kwargs_
+            return _mean_outputs([view._predict(panel, horizon, future, levels) for view in self.views_])
         self._check_history(panel)
+        panel, season = self._deseasonalized(panel)
         data, offsets, _, stats, _, _ = self._features(panel, extra=self.horizon, future=future)
         lengths = np.diff(offsets) - self.horizon
         rows = np.arange(panel.n_series)
         out = self._forward(data, offsets[:-1] + lengths - self.window_)
         k = max(1, self._shift())  # the levels that invert the target transform
         last = np.stack([panel.series(i)[-k:] for i in rows]).astype(np.float64)  # [n_series, k]
-        return self._outputs(self._to_levels(out, rows, last, stats), horizon, levels)
+        outputs = self._outputs(self._to_levels(out, rows, last, stats), horizon, levels)
+        return self._reseasonalized(outputs, season, rows, panel.lengths)
 
     def _check_history(self, panel: Panel) -> None:
         names, _, _ = self._feature_layout(panel)
@@ -935,6 +1318,9 @@ class RNNForecaster(BaseForecaster):
         """
         if horizon > self.horizon:
             raise ValueError(f"the model was trained for horizon={self.horizon}, not {horizon}")
+        if getattr(self, "views_", None):
+            return _mean_outputs([view._predict_at(panel, series, cutoffs, horizon, future, levels)
+                                  for view in self.views_])
         if future is not None:
             return super()._predict_at(panel, series, cutoffs, horizon, future, levels)
         self._check_history(panel)
@@ -943,13 +1329,15 @@ class RNNForecaster(BaseForecaster):
             raise ValueError(f"every cutoff needs {self.window_ + shift} observations before it inside the series")
         limit = panel.lengths.copy()
         np.minimum.at(limit, series, cutoffs)
+        panel, season = self._deseasonalized(panel, limit)
         # Rows past the end (zeros plus calendar) let any cutoff use the one gather.
         data, offsets, _, stats, _, _ = self._features(panel, extra=self.horizon, limit=limit)
         out = self._forward(data, offsets[series] + cutoffs - shift - self.window_)
         k = max(1, shift)
         rows = (panel.offsets[series] + cutoffs - k)[:, None] + np.arange(k)  # [n, k]: the levels before each cutoff
         last = panel.values[rows].astype(np.float64)
-        return self._outputs(self._to_levels(out, series, last, stats), horizon, levels)
+        outputs = self._outputs(self._to_levels(out, series, last, stats), horizon, levels)
+        return self._reseasonalized(outputs, season, series, cutoffs)
 
     # -- persistence (tsrnn.forecasters.io writes and reads the folder; model.save / tsrnn.load) --------------
     def _saved_state(self) -> tuple[dict, dict, dict]:
@@ -959,6 +1347,15 @@ class RNNForecaster(BaseForecaster):
 
         params = self.get_params()
         params["trainer_kwargs"] = None  # Lightning objects are not portable; they only mattered for fit
+        if getattr(self, "views_", None):  # deseasonalize="both": each view's state under its own prefix
+            views, arrays, state = [], {}, {}
+            for k, view in enumerate(self.views_):
+                view_config, view_arrays, view_state = view._saved_state()
+                views.append(view_config)
+                arrays.update({f"view{k}_{key}": value for key, value in view_arrays.items()})
+                state.update({f"view{k}.{key}": value for key, value in view_state.items()})
+            return {"params": _plain(params, f"the parameters of {type(self).__name__}"), "views": views,
+                    "refit_on_load": False}, arrays, state
         state = {k: v.detach().cpu() for k, v in self.net_.state_dict().items()}
         if not all(bool(torch.isfinite(v).all()) for v in state.values() if v.is_floating_point()):
             raise ValueError("the network's weights are not finite (training diverged): this model cannot be saved; "
@@ -966,12 +1363,35 @@ class RNNForecaster(BaseForecaster):
         fitted = {"window_": self.window_, "feature_names_": self.feature_names_, "known_idx_": self.known_idx_,
                   "quantile_levels_": self.quantile_levels_, "n_train_windows_": self.n_train_windows_,
                   "season_length_": getattr(self, "season_length_", None),
+                  "categories_": {k: [float(c) for c in v] for k, v in getattr(self, "categories_", {}).items()},
                   "history_columns": [str(c) for c in self.history_.columns]}
-        config = {"params": _plain(params, f"the parameters of {type(self).__name__}"),
-                  "fitted": _plain(fitted, f"the fitted state of {type(self).__name__}"), "refit_on_load": False}
         arrays = {"history": self.history_.to_numpy(dtype=np.float64),
                   **{f"stats_{k}": np.asarray(v, dtype=np.float64) for k, v in self.stats_.items()}}
+        if getattr(self, "seasonality_", None) is not None:
+            fitted["season_periods_"], season_arrays = self._seasonality_arrays()
+            arrays.update(season_arrays)
+        config = {"params": _plain(params, f"the parameters of {type(self).__name__}"),
+                  "fitted": _plain(fitted, f"the fitted state of {type(self).__name__}"), "refit_on_load": False}
         return config, arrays, state
+
+    def _seasonality_arrays(self) -> tuple[list[int], dict[str, np.ndarray]]:
+        """The seasonal profiles as arrays for the saved history's series (``panel_``), aligned to its starts:
+        the periods, ``season_multiplicative`` ``[n]`` and ``season_index_{period}`` ``[n, period]`` (a row of
+        ones, or zeros, for a series without that period)."""
+        fitted, panel = self.seasonality_, self.panel_
+        position = {uid: j for j, uid in enumerate(fitted["ids"])}
+        periods = sorted({m for _, index in fitted["profiles"] for m in index})
+        multiplicative = np.zeros(panel.n_series)
+        tables = {m: np.zeros((panel.n_series, m)) for m in periods}
+        for i, uid in enumerate(panel.ids):
+            j = position.get(uid)
+            mult, index = fitted["profiles"][j] if j is not None else (False, {})
+            multiplicative[i] = float(mult)
+            shift = _steps_between(fitted["starts"][j], panel.starts[i], panel.freq) if j is not None else 0
+            for m in periods:
+                tables[m][i] = np.roll(index[m], -shift) if m in index else float(mult)
+        return periods, {"season_multiplicative": multiplicative,
+                         **{f"season_index_{m}": table for m, table in tables.items()}}
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> RNNForecaster:
@@ -1003,6 +1423,24 @@ class RNNForecaster(BaseForecaster):
         from .io import _CONFIG, STATE_DICT, _array, _entry, _need
 
         self._check_params()
+        if self.deseasonalize == "both":
+            configs = _entry(config, "views", list, _CONFIG)
+            _need(len(configs) == len(_VIEWS), f"a two-view model needs {len(_VIEWS)} saved views, not {len(configs)}")
+            weights = arrays.get(STATE_DICT)
+            _need(isinstance(weights, dict), "state_dict is not a dictionary of tensors")
+            views = []
+            for k, view_config in enumerate(configs):
+                _need(isinstance(view_config, dict), f"view {k} is not a record")
+                prefix = f"view{k}_"
+                view_arrays = {key[len(prefix):]: value for key, value in arrays.items() if key.startswith(prefix)}
+                view_arrays[STATE_DICT] = {key[len(f"view{k}."):]: value for key, value in weights.items()
+                                           if key.startswith(f"view{k}.")}
+                view = self._view(k)
+                view._restore_state(view_config, view_arrays, panel, data_kwargs)
+                views.append(view)
+            self._adopt_views(views)
+            self.panel_, self.freq_, self.data_kwargs_ = panel, panel.freq, data_kwargs
+            return
         fitted = _entry(config, "fitted", dict, _CONFIG)
         window = _entry(fitted, "window_", int, "fitted")
         _need(window >= 1, f"window_ must be positive, got {window}")
@@ -1011,6 +1449,11 @@ class RNNForecaster(BaseForecaster):
               f"season_length_ must be a positive integer, got {season!r}")
         if season is not None:
             self.season_length_ = season
+        categories = fitted.get("categories_", {})
+        _need(isinstance(categories, dict) and all(isinstance(v, list) and all(isinstance(c, float | int) for c in v)
+                                                   for v in categories.values()),
+              f"categories_ must map columns to lists of codes, got {categories!r}")
+        self.categories_ = {k: np.asarray(v, dtype=np.float64) for k, v in categories.items()}
         names, past, _ = self._feature_layout(panel)
         known = list(range(1 + len(past), len(names)))
         qs = self._quantile_levels()
@@ -1028,6 +1471,26 @@ class RNNForecaster(BaseForecaster):
             stats[key] = _array(arrays, f"stats_{key}", np.float64, len(shape), finite=True)
             _need(stats[key].shape == shape, f"stats_{key} has shape {stats[key].shape}, expected {shape}")
         _need(bool((stats["scale"] > 0).all() and (stats["cov_scale"] > 0).all()), "a scale is not positive")
+        seasonality = None
+        periods = fitted.get("season_periods_")
+        if periods is not None:
+            _need(isinstance(periods, list) and all(isinstance(m, int) and not isinstance(m, bool) and 1 < m <= 10**5
+                                                    for m in periods), f"season_periods_ {periods!r} are not periods")
+            mult = _array(arrays, "season_multiplicative", np.float64, 1)
+            _need(mult.shape == (n,) and bool(np.isin(mult, (0.0, 1.0)).all()),
+                  "season_multiplicative must hold a 0 or 1 per series")
+            tables = {m: _array(arrays, f"season_index_{m}", np.float64, 2, finite=True) for m in periods}
+            profiles = []
+            for i in range(n):
+                index = {}
+                for m, table in tables.items():
+                    _need(table.shape == (n, m), f"season_index_{m} has shape {table.shape}, expected {(n, m)}")
+                    _need(not mult[i] or bool((table[i] > 0).all()), f"season_index_{m} has a factor that is not "
+                                                                     "positive")
+                    if not np.all(table[i] == mult[i]):  # a row of neutral values: not seasonal with m
+                        index[m] = table[i].copy()
+                profiles.append((bool(mult[i]), index))
+            seasonality = {"ids": panel.ids, "starts": panel.starts, "profiles": profiles}
         state = arrays.get(STATE_DICT)
         _need(isinstance(state, dict) and all(isinstance(key, str) and isinstance(v, torch.Tensor)
                                               for key, v in state.items()), "state_dict is not a dictionary of tensors")
@@ -1038,7 +1501,7 @@ class RNNForecaster(BaseForecaster):
               f"n_models={self.n_models} x num_layers={self.num_layers} is more than the {len(state)} saved weights")
 
         def build():
-            members = [self._build_net(len(names), known, window, qs) for _ in range(int(self.n_models))]
+            members = [self._build_net(len(names), known, window, qs, names) for _ in range(int(self.n_models))]
             return members[0] if len(members) == 1 else MedianEnsemble(members)
 
         # Shapes first, on the meta device (no memory): parameters edited to describe a huge network are refused
@@ -1058,6 +1521,7 @@ class RNNForecaster(BaseForecaster):
         self.quantile_levels_ = qs
         self.ids_ = panel.ids
         self.stats_ = stats
+        self.seasonality_ = seasonality
         self.history_ = pd.DataFrame(history, columns=columns).astype(
             {c: "int64" for c in ("step", "member") if c in columns})
         self.n_train_windows_ = n_windows
@@ -1065,6 +1529,11 @@ class RNNForecaster(BaseForecaster):
         self.freq_ = panel.freq
         self.data_kwargs_ = data_kwargs
         self._check_history(panel)  # the window fits the stored series
+
+
+def _mean_outputs(outputs: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Column-wise mean of several models' forecast columns (means of sorted quantiles stay sorted)."""
+    return {column: np.mean([out[column] for out in outputs], axis=0) for column in outputs[0]}
 
 
 @contextlib.contextmanager

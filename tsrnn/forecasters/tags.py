@@ -32,6 +32,12 @@ class ForecasterTags:
     validation_loss : bool
         Training reports a ``val_loss`` that callbacks added with ``with_training_callbacks`` can monitor
         (the tuner's pruning).
+    horizon_param : str or None
+        The constructor parameter that fixes the horizon the model is trained for (the command line's
+        ``--horizon`` sets it); None when any horizon can be asked of ``predict``.
+    execution_params : tuple of str
+        Parameters that change how the model computes, not what (progress display, parallel jobs, devices):
+        a tuning study ignores them when it checks that its trials are scored alike.
 
     Example
     -------
@@ -46,6 +52,8 @@ class ForecasterTags:
     batch_origins: bool = False
     needs_torch: bool = False
     validation_loss: bool = False
+    horizon_param: str | None = None
+    execution_params: tuple[str, ...] = ()
 
 
 @dataclass

@@ -7,7 +7,7 @@ import time
 
 import lightning.pytorch as pl
 
-__all__ = ["StepProgress", "ReleaseProcessGroup"]
+__all__ = ["StepProgress", "ReleaseProcessGroup", "ResumeOptimizer"]
 
 
 class StepProgress(pl.Callback):
@@ -146,3 +146,30 @@ class ReleaseProcessGroup(pl.Callback):
         if dist.is_available() and dist.is_initialized():
             dist.barrier()  # every rank has finished its collectives before the group goes
             dist.destroy_process_group()
+
+
+class ResumeOptimizer(pl.Callback):
+    """Start training with the optimiser state of an earlier run (Adam's moment estimates and step count), so
+    that more training continues the earlier run instead of restarting the optimiser (`RNNForecaster.update`).
+
+    Example
+    -------
+    >>> import torch
+    >>> net = torch.nn.Linear(2, 1)
+    >>> first = torch.optim.Adam(net.parameters(), lr=0.1)
+    >>> net(torch.ones(1, 2)).sum().backward(); first.step()
+    >>> callback = ResumeOptimizer(first.state_dict())
+    >>> second = torch.optim.Adam(net.parameters(), lr=0.1)
+    >>> callback.resume(second); int(second.state_dict()["state"][0]["step"])
+    1
+    """
+
+    def __init__(self, state: dict):
+        self.state = state
+
+    def resume(self, optimizer) -> None:
+        optimizer.load_state_dict(self.state)
+
+    def on_train_start(self, trainer, pl_module):
+        self.resume(trainer.optimizers[0])
+

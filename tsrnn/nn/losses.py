@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-from .choices import LOSSES
+from .choices import DISTRIBUTIONS, LOSSES
+from .distributions import distribution_nll
 
 __all__ = ["LOSSES", "forecast_loss"]
 
@@ -28,6 +29,8 @@ def forecast_loss(name: str, output: torch.Tensor, target: torch.Tensor, quantil
     >>> float(forecast_loss("mase", out, y, naive_scale=torch.tensor([0.5])))  # |1 - 2| / 0.5
     2.0
     """
+    if name in DISTRIBUTIONS:  # the network outputs a distribution's parameters: its negative log-likelihood
+        return distribution_nll(name, output, target)
     if name == "quantile":
         diff = target.unsqueeze(-1) - output  # [batch, horizon, n_quantiles]
         return torch.maximum(quantiles * diff, (quantiles - 1) * diff).mean()

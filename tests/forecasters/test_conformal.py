@@ -1,0 +1,101 @@
+"""ConformalIntervals: calibrated intervals for any forecaster, checked against errors worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsrnn import MeanForecaster, NaiveForecaster, RNNForecaster, backtest
+from tsrnn.errors import DataError, InvalidParameterError
+from tsrnn.forecasters.checks import check_forecaster
+from tsrnn.forecasters.conformal import ConformalIntervals, conformal_quantile, history_scale
+
+Y = pd.Series([0.0, 1.0, 3.0, 2.0, 6.0, 4.0, 5.0], index=pd.date_range("2024-01-01", periods=7), name="s")
+
+
+@pytest.mark.parametrize("params", ConformalIntervals.get_test_params(), ids=["naive", "snaive-refit"])
+def test_contract(params):
+    check_forecaster(ConformalIntervals(**params))
+
+
+def test_intervals_from_the_naive_errors_worked_by_hand():
+    # Origins after 3, 4, 5, 6 values: the naive forecasts 3, 2, 6, 4 miss 2, 6, 4, 5 by 1, 4, 2, 1.
+    model = ConformalIntervals(NaiveForecaster(), horizon=1, n_windows=4, normalize=False).fit(Y)
+    assert sorted(model.calibration_errors_[0].tolist()) == [1.0, 1.0, 2.0, 4.0]
+    out = model.predict(level=[50, 80]).iloc[0]
+    # 50 %: the ceil(5 * 0.5) = 3rd smallest error, 2 ; 80 %: the 4th, 4 ; around the last value 5
+    assert (out["y_pred"], out["y_pred_lo_50"], out["y_pred_hi_50"]) == (5.0, 3.0, 7.0)
+    assert (out["y_pred_lo_80"], out["y_pred_hi_80"]) == (1.0, 9.0)
+    with pytest.raises(ValueError, match="level=90 needs more calibration errors than the 4"):
+        model.predict(level=90)
+
+
+def test_normalised_errors_are_scaled_by_each_origins_history():
+    model = ConformalIntervals(NaiveForecaster(), horizon=1, n_windows=4).fit(Y)
+    # Scales (mean |one-step change| before each origin): 1.5, 4/3, 2, 2 -> errors 1/1.5, 3, 1, 0.5
+    np.testing.assert_allclose(sorted(model.calibration_errors_[0]), [0.5, 2 / 3, 1.0, 3.0])
+    out = model.predict(level=50).iloc[0]
+    half = 1.0 * 11 / 6  # the 3rd smallest, 1, times the scale of the whole history
+    np.testing.assert_allclose([out["y_pred_lo_50"], out["y_pred_hi_50"]], [5 - half, 5 + half])
+
+
+def test_levels_never_cross_and_widen_with_the_level():
+    rng = np.random.default_rng(0)
+    y = pd.Series(rng.normal(10, 1, 80), index=pd.date_range("2024-01-01", periods=80), name="s")
+    out = ConformalIntervals(MeanForecaster(), horizon=3, n_windows=30).fit(y).predict(level=[95, 50, 80])
+    assert (out["y_pred_lo_95"] <= out["y_pred_lo_80"]).all() and (out["y_pred_lo_80"] <= out["y_pred_lo_50"]).all()
+    assert (out["y_pred_lo_50"] <= out["y_pred"]).all() and (out["y_pred"] <= out["y_pred_hi_50"]).all()
+    assert (out["y_pred_hi_50"] <= out["y_pred_hi_80"]).all() and (out["y_pred_hi_80"] <= out["y_pred_hi_95"]).all()
+
+
+def test_backtest_coverage_is_near_nominal_on_exchangeable_noise():
+    # 30 series of independent noise: every error is exchangeable, so coverage should sit at the level.
+    rng = np.random.default_rng(1)
+    frames = [pd.DataFrame({"unique_id": f"s{i}", "ds": pd.date_range("2020-01-01", periods=60),
+                            "y": rng.normal(100 * (i + 1), 5 * (i + 1), 60)}) for i in range(30)]
+    df = pd.concat(frames, ignore_index=True)
+    res = backtest(ConformalIntervals(MeanForecaster(), horizon=2, n_windows=10), df, horizon=2, folds=4,
+                   level=[80, 95], progress=False, season_length=1)
+    row = res.metrics().iloc[0]
+    assert row["n"] == 240
+    assert abs(row["coverage_80"] - 0.80) < 0.06 and abs(row["coverage_95"] - 0.95) < 0.04
+
+
+def test_rnn_gets_intervals_in_predict_and_backtest_without_a_quantile_loss():
+    tiny = RNNForecaster.get_test_params()[0]  # horizon 3, window 6, a few steps
+    y = pd.Series(np.sin(np.arange(60) / 3) * 10 + 50, index=pd.date_range("2024-01-01", periods=60), name="s")
+    with pytest.raises(ValueError, match="ConformalIntervals"):
+        RNNForecaster(**tiny).fit(y).predict(level=80)
+    model = ConformalIntervals(RNNForecaster(**tiny, random_state=0), n_windows=9)
+    out = model.fit(y).predict(level=[80])
+    assert model.default_horizon == 3 and len(out) == 3
+    assert (out["y_pred_lo_80"] < out["y_pred"]).all() and (out["y_pred"] < out["y_pred_hi_80"]).all()
+    res = backtest(model, y, horizon=3, folds=2, level=80, refit=False, progress=False)
+    assert {"y_pred_lo_80", "y_pred_hi_80"} <= set(res.forecasts.columns)
+    assert res.forecasts[["y_pred_lo_80", "y_pred_hi_80"]].notna().all().all()
+
+
+def test_bad_settings_are_named():
+    with pytest.raises(InvalidParameterError, match="needs forecaster="):
+        ConformalIntervals().fit(Y)
+    with pytest.raises(InvalidParameterError, match="needs horizon="):
+        ConformalIntervals(NaiveForecaster()).fit(Y)
+    with pytest.raises(InvalidParameterError, match="instance"):
+        ConformalIntervals(NaiveForecaster, horizon=1).fit(Y)
+    with pytest.raises(DataError, match="n_windows"):
+        ConformalIntervals(NaiveForecaster(), horizon=2, n_windows=10).fit(Y)
+    model = ConformalIntervals(NaiveForecaster(), horizon=1, n_windows=4).fit(Y)
+    with pytest.raises(ValueError, match="calibrated for 1 steps"):
+        model.predict(horizon=2, level=50)
+    assert len(model.predict(horizon=2)) == 2  # point forecasts beyond the calibrated horizon are fine
+
+
+def test_nested_parameters_and_quantile_helpers():
+    model = ConformalIntervals(NaiveForecaster(), horizon=1)
+    assert model.set_params(n_windows=4).get_params()["n_windows"] == 4
+    assert conformal_quantile([3.0, 1.0, np.nan, 2.0], 50) == 2.0  # n = 3: the ceil(2) = 2nd smallest
+    with pytest.raises(ValueError, match="at least 19"):
+        conformal_quantile(np.ones(10), 95)
+    assert history_scale(np.array([4.0, 4.0])) == 4.0  # flat history: its mean absolute value
+    assert history_scale(np.array([0.0, 0.0])) == 1.0
