@@ -304,13 +304,17 @@ class RNNForecaster(BaseForecaster):
     target_transform : {None, "log", "diff", "log_return", "seasonal_diff", "log_seasonal_diff"}
         Applied before scaling and inverted exactly on forecasts ("log_return" turns prices into returns
         and back; "seasonal_diff" forecasts ``y[t] - y[t - season_length]``).
-    deseasonalize : {"auto", "multiplicative", "additive", None}
-        Remove each series' seasonal pattern before the network and put it back on the forecasts: classical
-        decomposition (centred moving average, mean ratio or difference per position in the season),
-        fitted on the training data only, for every period of the frequency that passes the M4 benchmarks'
-        autocorrelation test (monthly 12, daily 7, hourly 24 then 168; ``season_length`` if given).
-        "auto" is multiplicative for positive series, additive otherwise. Series seen in training keep
-        their indices; a new series gets indices from its own history (before the cutoff, in backtests).
+    deseasonalize : {"both", "auto", "multiplicative", "additive", None}
+        "auto" and the explicit modes remove each series' seasonal pattern before the network and put it
+        back on the forecasts: classical decomposition (centred moving average, mean ratio or difference per
+        position in the season), fitted on the training data only, for every period of the frequency
+        (monthly 12, daily 7, hourly 24 then 168; ``season_length`` if given) whose seasonal strength on the
+        detrended series is at least 0.64 (`tsrnn.preprocessing.is_seasonal`). "auto" is multiplicative for
+        positive series, additive otherwise. Series seen in training keep their indices; a new series gets
+        indices from its own history (before the cutoff, in backtests). "both" (the default) trains two
+        networks, one on the series as they are and one deseasonalised ("auto", the next seed), and
+        forecasts their mean: it costs two fits and was the most accurate on every development panel
+        (benchmarks/RESULTS.md). None: one network on the series as they are.
     loss : {"mae", "mse", "huber", "mase", "quantile", "normal", "student_t"}
         Training loss, in the window-normalised units. "mae" (the default) forecasts the median and is
         robust to outliers; "mase" divides each window's error by its own mean one-step change; "quantile"
