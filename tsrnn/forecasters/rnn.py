@@ -628,7 +628,9 @@ class RNNForecaster(BaseForecaster):
                   "random_state": None if seed is None else (int(seed) + k) % 2**32}
         # Not sklearn's clone: the views share the caller's trainer_kwargs objects (callbacks such as the
         # tuner's pruning callback must see both trainings), which a deep copy would replace.
-        return type(self)(**params)
+        view = type(self)(**params)
+        view._view_label = f" (view {k + 1}/{len(_VIEWS)}: {'as is' if _VIEWS[k] is None else 'deseasonalised'})"
+        return view
 
     def _fit_views(self, panel: Panel) -> None:
         """``deseasonalize="both"``: one network on the series as they are, one on the deseasonalised series
@@ -1122,7 +1124,8 @@ class RNNForecaster(BaseForecaster):
 
             per_epoch = int(np.ceil(len(train_starts) / int(self.batch_size)))
             total = settings["max_steps"] if settings["max_steps"] > 0 else settings["max_epochs"] * per_epoch
-            callbacks.append(StepProgress(total, label=f"{type(self).__name__} fit"))
+            label = f"{type(self).__name__} fit{getattr(self, '_view_label', '')}"
+            callbacks.append(StepProgress(total, label=label))
         kwargs = dict(
             **settings,
             enable_model_summary=False,
