@@ -488,6 +488,36 @@ def test_the_total_is_exact_with_threads_and_a_trial_taken_too_late_is_queued_ag
     assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING]
 
 
+def test_a_lost_trial_s_rerun_is_not_starved_by_an_older_trial_given_back(air, tmp_path, monkeypatch):
+    # The race: trial 0 (the baseline) lost its worker while the others filled the study; trial 3 was given back
+    # to the queue (the study looked full), then trial 0 was found lost and its re-run queued as trial 4. The
+    # queue hands out trial 3 first: it must not take the last place from the re-run.
+    from tsrnn.tuning import _LOST, _Runner
+
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'race.db'}")
+    study = optuna.create_study(storage=storage, study_name="race")
+    objective = make_objective(SeasonalNaiveForecaster(), air, horizon=12, space=SEASON)
+    runner = _Runner(study, storage, objective, n_trials=3, timeout=None, heartbeat_interval=1.0, progress=False)
+    study.enqueue_trial({}, user_attrs={"baseline": True})
+    lost = study.ask()  # trial 0, its worker then dies
+    for _ in range(2):
+        study.tell(study.ask({"season_length": optuna.distributions.IntDistribution(1, 12)}), 1.0)
+    given_back = study.ask()  # trial 3: taken while trial 0 still counted as running
+    assert not runner._claim(given_back) and study.trials[3].state == TrialState.WAITING
+    with monkeypatch.context() as later:  # an hour on: trial 0 has been silent far longer than 4 beats
+        now = time.time()
+        later.setattr(tsrnn.tuning.time, "time", lambda: now + 3600)
+        runner.fail_lost()  # fails trial 0 and queues its re-run, trial 4
+    assert study.trials[0].state == TrialState.FAIL and study.trials[4].system_attrs["failed_trial"] == 0
+    runner.work()
+    trials = study.trials
+    assert trials[3].state == TrialState.FAIL and trials[3].system_attrs[_LOST]  # surplus: closed unrun
+    assert "not run" in trials[3].user_attrs["error"]
+    assert trials[4].state == TrialState.COMPLETE and trials[4].user_attrs["baseline"]
+    counted = [t for t in trials if t.state.is_finished() and not t.system_attrs.get(_LOST)]
+    assert len(counted) == 3 and lost.number == 0
+
+
 # --- default spaces ----------------------------------------------------------------------------------------
 def test_default_spaces_follow_the_data(air):
     space = default_space(tsrnn.RNNForecaster(), air, horizon=12, folds=3)

@@ -839,7 +839,9 @@ class _Runner:
     The total is exact with any number of workers: before a trial starts, its worker counts the finished and
     running trials, and after taking a trial (``study.ask()``) it checks that fewer than ``n_trials`` trials
     with smaller numbers are finished or running; if two workers took the last place at once, the later trial
-    goes back to the queue (state WAITING, no parameters drawn yet) and a later resume runs it. When the last
+    goes back to the queue (state WAITING, no parameters drawn yet) and a later resume runs it; if re-runs of
+    lost trials were queued after it, the places left are theirs and it is closed unrun (failed, not counted,
+    ``error`` says why). When the last
     trials are running in other workers, this one waits for them, so that every worker returns the same study.
 
     With a storage shared between processes, each running trial records a heartbeat (`_Heartbeat`). A running
@@ -917,6 +919,19 @@ class _Runner:
                     for t in before)
         if taken >= self.n_trials:
             self.storage.set_trial_state_values(self._trial_id(trial.number), TrialState.WAITING)
+            return False
+        reruns = [t for t in trials if t.state == TrialState.WAITING and "failed_trial" in t.system_attrs
+                  and t.number != trial.number]
+        is_rerun = any(t.number == trial.number and "failed_trial" in t.system_attrs for t in trials)
+        if not is_rerun and taken + 1 + len(reruns) > self.n_trials:
+            # The places left belong to re-runs of lost trials queued after this one (a trial given back to the
+            # queue is older than a re-run queued later, and would be taken first): this one is surplus. It is
+            # closed unrun and, like a lost trial, does not count, so that the re-run (perhaps the baseline) runs.
+            trial_id = self._trial_id(trial.number)
+            self.storage.set_trial_system_attr(trial_id, _LOST, True)
+            self.storage.set_trial_user_attr(trial_id, "error", "not run: the places left were kept for the re-runs "
+                                                                "of trials whose worker stopped")
+            self.storage.set_trial_state_values(trial_id, TrialState.FAIL)
             return False
         if _is_baseline(trial) and any(_is_baseline(t) and (t.state in (TrialState.COMPLETE, TrialState.RUNNING,
                                                                           TrialState.WAITING)) for t in before):
