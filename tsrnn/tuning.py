@@ -76,8 +76,9 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     layers) is searched only for two or more layers. ``recursive=False`` leaves out the recursive
     strategy (it cannot use past covariates). ``target_transform`` tries None, "diff" and, for
     ``positive`` data, "log"; the seasonal differences are left out (they cost a season of every series).
-    With a season (``season_length > 1``) ``deseasonalize`` tries None and "auto". The training length (``max_steps``, ``batch_size``) and ``n_models`` are not searched: they stay as
-    set on the forecaster.
+    With a season (``season_length > 1``) ``deseasonalize`` tries "both", None and "auto". The training
+    length (``max_steps``, ``batch_size``) and ``n_models`` are not searched: they stay as set on the
+    forecaster.
 
     Example
     -------
@@ -102,7 +103,7 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     transforms = [None, "diff", "log"] if positive else [None, "diff"]
     params["target_transform"] = trial.suggest_categorical("target_transform", transforms)
     if season_length > 1:
-        params["deseasonalize"] = trial.suggest_categorical("deseasonalize", [None, "auto"])
+        params["deseasonalize"] = trial.suggest_categorical("deseasonalize", ["both", None, "auto"])
     return params
 
 
@@ -167,7 +168,7 @@ def linear_space(trial, season_length: int = 1, max_window: int | None = None, p
     transforms = [None, "diff", "log"] if positive else [None, "diff"]
     params["target_transform"] = trial.suggest_categorical("target_transform", transforms)
     if season_length > 1:
-        params["deseasonalize"] = trial.suggest_categorical("deseasonalize", [None, "auto"])
+        params["deseasonalize"] = trial.suggest_categorical("deseasonalize", ["both", None, "auto"])
     return params
 
 
