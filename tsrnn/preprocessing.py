@@ -21,6 +21,12 @@ __all__ = [
     "invert_transform",
     "calendar_features",
     "calendar_feature_names",
+    "DESEASONALIZE",
+    "seasonal_strength",
+    "is_seasonal",
+    "seasonal_indices",
+    "fit_seasonality",
+    "seasonal_factors",
 ]
 
 SCALERS = ("standard", "robust", "minmax", "window", None)
@@ -306,7 +312,13 @@ def fit_seasonality(y: np.ndarray, periods, mode: str | None, *, series: object 
 
 def seasonal_factors(profile, positions: np.ndarray) -> np.ndarray:
     """The combined seasonal factor (``multiplicative``) or offset (additive) of a profile at ``positions``
-    (integers counted from the first value the profile was fitted on; any shape, negative allowed)."""
+    (integers counted from the first value the profile was fitted on; any shape, negative allowed).
+
+    Example
+    -------
+    >>> seasonal_factors((True, {2: np.array([0.5, 1.5])}), np.array([0, 1, 2, -1])).tolist()
+    [0.5, 1.5, 0.5, 1.5]
+    """
     multiplicative, index = profile
     positions = np.asarray(positions, dtype=np.int64)
     out = np.ones(positions.shape) if multiplicative else np.zeros(positions.shape)
