@@ -158,3 +158,33 @@ def test_malformed_two_view_folders_are_incompatible_model_errors(tmp_path, edit
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IncompatibleModelError, match="does not describe a valid RNNForecaster"):
         io.load_forecaster(path)
+
+
+def test_columns_that_share_memory_are_reseasonalised_once():
+    # _outputs hands out views: the point forecast is the median quantile's, an interval bound is its quantile.
+    levels = np.ones((1, 3, 3))
+    outputs = {"y_pred": levels[:, :, 1], "y_pred_q10": levels[:, :, 0], "y_pred_q50": levels[:, :, 1],
+               "y_pred_q90": levels[:, :, 2]}
+    outputs["y_pred_lo_80"], outputs["y_pred_hi_80"] = outputs["y_pred_q10"], outputs["y_pred_q90"]
+    season = ([(True, {2: np.array([0.5, 1.5])})], np.array([1]))  # offset 1: positions 1+0.. from origin 0
+    out = RNNForecaster._reseasonalized(outputs, season, np.array([0]), np.array([0]))
+    for column, values in out.items():
+        np.testing.assert_array_equal(values, [[1.5, 0.5, 1.5]], err_msg=column)
+    assert np.all(levels == 1.0)  # the caller's arrays are left as they were
+
+
+def test_quantile_forecasts_of_a_deseasonalised_model_keep_the_median_as_the_point(tmp_path):
+    model = RNNForecaster(deseasonalize="auto", loss="quantile", **TINY).fit(_monthly())
+    forecast = model.predict(level=[80])
+    np.testing.assert_array_equal(forecast["y_pred"], forecast["y_pred_q50"])
+    np.testing.assert_array_equal(forecast["y_pred_lo_80"], forecast["y_pred_q10"])
+    # The point forecast is the network's median times each month's index, once.
+    panel = model.panel_
+    adjusted, (profiles, offsets) = model._deseasonalized(panel)
+    model.seasonality_, saved = None, model.seasonality_
+    raw = model._predict(adjusted, 6, None, None)["y_pred"]  # the network's median on the adjusted data
+    model.seasonality_ = saved
+    for i in range(panel.n_series):
+        factor = seasonal_factors(profiles[i], offsets[i] + panel.lengths[i] + np.arange(6))
+        got = forecast.loc[forecast["unique_id"] == panel.ids[i], "y_pred"].to_numpy()
+        np.testing.assert_allclose(got, raw[i] * factor, rtol=1e-6)

@@ -702,6 +702,9 @@ class RNNForecaster(BaseForecaster):
         if season is None:
             return outputs
         profiles, offsets = season
+        # Columns may share memory (the point forecast is the median quantile's view, an interval bound is its
+        # quantile's array): each gets its own copy, so that every one is multiplied exactly once.
+        outputs = {column: np.array(values, dtype=np.float64, copy=True) for column, values in outputs.items()}
         series = np.asarray(series)
         steps = next(iter(outputs.values())).shape[1]
         for s in np.unique(series):
