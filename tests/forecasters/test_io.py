@@ -784,3 +784,35 @@ def test_a_re_signed_config_whose_frequency_runs_backwards_is_refused(tmp_path):
     rewrite(path, config=config)
     with pytest.raises(IncompatibleModelError, match="runs backwards in time"):
         load_forecaster(path)
+
+
+def test_the_array_reader_equals_numpy_and_refuses_pickles_and_short_files(tmp_path):
+    import io as _io
+    import zipfile
+
+    arrays = {"f8": np.linspace(0, 1, 7), "f4_2d": np.arange(12, dtype=np.float32).reshape(3, 4),
+              "empty": np.zeros((5, 0), dtype=np.float32), "scalar": np.array(3, dtype=np.int64),
+              "bool": np.array([[True, False, True]]), "big_endian": np.arange(4, dtype=">i4"),
+              "fortran": np.asfortranarray(np.arange(6.0).reshape(2, 3))}  # a header the fast path leaves to numpy
+    buffer = _io.BytesIO()
+    np.savez(buffer, **arrays)
+    buffer.seek(0)
+    read = io._read_arrays(buffer, tmp_path)
+    assert list(read) == list(arrays)
+    for key, value in arrays.items():
+        assert read[key].dtype == value.dtype and read[key].shape == value.shape, key
+        np.testing.assert_array_equal(read[key], value)
+        assert read[key].flags.writeable, key
+    buffer = _io.BytesIO()
+    np.savez(buffer, objects=np.array([{"x": 1}], dtype=object))
+    buffer.seek(0)
+    with pytest.raises(IncompatibleModelError, match="cannot be read as plain arrays"):
+        io._read_arrays(buffer, tmp_path)
+    short = _io.BytesIO()  # the header promises 7 values, the member holds 6
+    with zipfile.ZipFile(short, "w") as zf:
+        member = _io.BytesIO()
+        np.save(member, np.linspace(0, 1, 7))
+        zf.writestr("x.npy", member.getvalue()[:-8])
+    short.seek(0)
+    with pytest.raises(IncompatibleModelError, match="fewer values"):
+        io._read_arrays(short, tmp_path)

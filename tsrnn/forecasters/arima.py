@@ -157,6 +157,26 @@ def _check_criterion(value) -> str:
     return value
 
 
+class _FittedTable:
+    """A fitted table (``fit_report_``, ``fitted_orders_``, ...) built from ``models_`` when first read and kept:
+    loading a saved model builds no DataFrame nobody asks for."""
+
+    def __init__(self, build: str):
+        self.build = build
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        if "models_" not in obj.__dict__ or self.name not in ("fit_report_", type(obj)._table_attr):
+            raise AttributeError(f"{type(obj).__name__!r} object has no attribute {self.name!r}")
+        table = getattr(obj, self.build)()
+        obj.__dict__[self.name] = table
+        return table
+
+
 class _PerSeriesForecaster(BaseForecaster):
     """One statsmodels model per series, fitted independently (in parallel when ``n_jobs != 1``).
 
@@ -167,6 +187,8 @@ class _PerSeriesForecaster(BaseForecaster):
     _table_attr = "fitted_models_"
     _table_columns: tuple[str, ...] = ("model",)
     _execution_params = ("n_jobs", "backend")
+    fit_report_ = _FittedTable("_fit_report")
+    fitted_models_ = _FittedTable("_fitted_table")
 
     def _tags(self) -> ForecasterTags:
         return ForecasterTags(intervals=True)
@@ -208,13 +230,22 @@ class _PerSeriesForecaster(BaseForecaster):
         self.season_length_ = spec.m
         self.exog_names_ = names
         self.models_ = fits
-        columns = {"unique_id": list(panel.ids)}  # built column by column: loading a model builds it too
+        self._fit_ids = panel.ids
+        for name in ("fit_report_", self._table_attr):  # built again from these fits when first read
+            self.__dict__.pop(name, None)
+
+    def _fitted_table(self) -> pd.DataFrame:
+        """The chosen model per series (``fitted_models_`` / ``fitted_orders_``)."""
+        columns = {"unique_id": list(self._fit_ids)}  # built column by column: ids may be tuples
         for c in self._table_columns:
-            columns[spec.criterion if c == "ic" else c] = [fit.info.get(c) for fit in fits]
-        setattr(self, self._table_attr, pd.DataFrame(columns))
-        self.fit_report_ = pd.DataFrame({"unique_id": panel.ids, "status": [f.status for f in fits],
-                                         "n_warnings": [f.n_warnings for f in fits],
-                                         "message": [f.message for f in fits]})
+            columns[self.spec_.criterion if c == "ic" else c] = [fit.info.get(c) for fit in self.models_]
+        return pd.DataFrame(columns)
+
+    def _fit_report(self) -> pd.DataFrame:
+        """One row per series: how its fit went (``fit_report_``)."""
+        fits = self.models_
+        return pd.DataFrame({"unique_id": self._fit_ids, "status": [f.status for f in fits],
+                             "n_warnings": [f.n_warnings for f in fits], "message": [f.message for f in fits]})
 
     def _predict(self, panel: Panel, horizon: int, future, levels):
         names = self.exog_names_
@@ -922,6 +953,7 @@ class ARIMAForecaster(_PerSeriesForecaster):
 
     _table_attr = "fitted_orders_"
     _table_columns = ("model", "order", "seasonal_order", "constant", "ic", "n_fits")
+    fitted_orders_ = _FittedTable("_fitted_table")
     _fit_one = staticmethod(_arima_fit_one)
 
     def __init__(

@@ -333,15 +333,56 @@ def _open_verified(path: Path, manifest: dict, name: str):
         raise
 
 
-def _read_arrays(fh, path: Path) -> dict:
-    """The arrays of ``arrays.npz``, read without unpickling anything."""
-    import zipfile
+# The header numpy's ``save`` writes for a plain array (format 1.0), e.g. ``{'descr': '<f8', 'fortran_order':
+# False, 'shape': (176,), }`` padded with spaces: matched exactly and read without a Python-literal parser.
+_IN_MEMORY = 1 << 24
+_NPY_MAGIC = b"\x93NUMPY\x01\x00"
+_NPY_HEADER = re.compile(rb"\{'descr': '([<>|][biuf]\d{1,2})', 'fortran_order': False, 'shape': \(([\d, ]*)\), \} *\n")
 
+
+def _read_npy(member):
+    """One ``.npy`` member of the zip: a plain header is parsed here and the data read straight into a new array
+    (loading a small model is dominated by numpy's generic header parser otherwise); any other header goes to
+    numpy's own reader, pickles refused."""
     import numpy as np
 
+    start = member.read(10)
+    if start[:8] == _NPY_MAGIC:
+        header = member.read(int.from_bytes(start[8:10], "little"))
+        match = _NPY_HEADER.fullmatch(header)
+        if match is not None:
+            shape = tuple(int(s) for s in match[2].split(b",") if s.strip())
+            array = np.empty(shape, dtype=np.dtype(match[1].decode()))
+            if array.nbytes and member.readinto(memoryview(array.reshape(-1)).cast("B")) != array.nbytes:
+                raise EOFError("an array holds fewer values than its header says")
+            if member.read(1):
+                raise ValueError("an array holds more values than its header says")
+            return array
+        start += header
+    rest = member.read()
+    import io
+
+    return np.lib.format.read_array(io.BytesIO(start + rest), allow_pickle=False)
+
+
+def _read_arrays(fh, path: Path) -> dict:
+    """The arrays of ``arrays.npz``, read without unpickling anything."""
+    import io
+    import zipfile
+
     try:
-        with np.load(fh, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(0)
+        if size <= _IN_MEMORY:  # small: one read, then the members are sliced from memory
+            fh = io.BytesIO(fh.read())
+        with zipfile.ZipFile(fh) as npz:
+            arrays = {}
+            for name in npz.namelist():
+                if not name.endswith(".npy"):
+                    raise ValueError(f"member {name!r} is not an array")
+                with npz.open(name) as member:
+                    arrays[name[:-4]] = _read_npy(member)
+            return arrays
     except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
         # ValueError also says an array was pickled (allow_pickle=False): nothing from the file ran.
         raise IncompatibleModelError(f"{path}: {_ARRAYS} cannot be read as plain arrays ({type(err).__name__}: "
@@ -591,9 +632,9 @@ def _array(arrays: dict, key: str, dtype, ndim: int, *, finite: bool = False):
     _need(key in arrays, f"{_ARRAYS} has no {key!r}")
     value = arrays[key]
     dtype = np.dtype(dtype)
-    _need(isinstance(value, np.ndarray) and value.dtype == dtype and value.ndim == ndim,
-          f"{_ARRAYS}[{key!r}] must be a {ndim}-d {dtype} array, got "
-          f"{getattr(value, 'dtype', type(value).__name__)} of shape {tuple(getattr(value, 'shape', ()))}")
+    if not (isinstance(value, np.ndarray) and value.dtype == dtype and value.ndim == ndim):  # message only then
+        _need(False, f"{_ARRAYS}[{key!r}] must be a {ndim}-d {dtype} array, got "
+                     f"{getattr(value, 'dtype', type(value).__name__)} of shape {tuple(getattr(value, 'shape', ()))}")
     if finite:
         _need(bool(np.isfinite(value).all()), f"{_ARRAYS}[{key!r}] holds NaN or infinite values")
     return value
@@ -667,7 +708,8 @@ def _decode_panel(config: dict, arrays: dict):
         filled = {"missing": missing, "fill_missing": policy}
     panel = Panel(ids, values, offsets, starts, freq, covariates, tuple(names), **filled)
     try:
-        panel.future_timestamps(1)  # every series' calendar must stay inside the representable range
+        # every series' calendar must stay inside the representable range, one step beyond its end included
+        max(panel.end(i) for i in range(panel.n_series)) + panel.freq
     except Exception as err:  # noqa: BLE001
         raise IncompatibleModelError(f"the timestamps of the saved data are out of range ({err})") from None
     return panel
