@@ -21,7 +21,6 @@ _LAZY = {
     "BaseForecaster": "tsrnn.forecasters.base",
     **{entry.class_name: entry.module for entry in FORECASTERS},  # every registered forecaster
     "load": ("tsrnn.forecasters.io", "load_forecaster"),
-    "ConformalIntervals": "tsrnn.forecasters.conformal",
     "SlidingWindowTransformer": "tsrnn.windows",
     "RollingOrigin": "tsrnn.evaluation.splits",
     "backtest": "tsrnn.evaluation.backtest",

@@ -77,6 +77,7 @@ FORECASTERS: tuple[ForecasterEntry, ...] = (
     ForecasterEntry("NaiveForecaster", "tsrnn.forecasters.naive", aliases={"naive": MappingProxyType({})}),
     ForecasterEntry("DriftForecaster", "tsrnn.forecasters.naive", aliases={"drift": MappingProxyType({})}),
     ForecasterEntry("MeanForecaster", "tsrnn.forecasters.naive", aliases={"mean": MappingProxyType({})}),
+    ForecasterEntry("ConformalIntervals", "tsrnn.forecasters.conformal"),  # a wrapper: no CLI name, no space
 )
 _BY_NAME = {e.class_name: e for e in FORECASTERS}
 

@@ -99,3 +99,48 @@ def test_nested_parameters_and_quantile_helpers():
         conformal_quantile(np.ones(10), 95)
     assert history_scale(np.array([4.0, 4.0])) == 4.0  # flat history: its mean absolute value
     assert history_scale(np.array([0.0, 0.0])) == 1.0
+
+
+@pytest.mark.parametrize("inner", ["rnn", "seasonal_naive"])
+def test_a_saved_conformal_model_loads_with_the_same_intervals(tmp_path, inner):
+    import json
+
+    import tsrnn
+    from tsrnn import SeasonalNaiveForecaster
+
+    y = pd.Series(np.sin(np.arange(60) / 3) * 10 + 50, index=pd.date_range("2024-01-01", periods=60), name="s")
+    wrapped = (RNNForecaster(**RNNForecaster.get_test_params()[0], random_state=0) if inner == "rnn"
+               else SeasonalNaiveForecaster(season_length=7))
+    model = ConformalIntervals(wrapped, horizon=3, n_windows=9).fit(y)
+    path = model.save(tmp_path / "m")
+    loaded = tsrnn.load(path)
+    assert type(loaded) is ConformalIntervals and type(loaded.forecaster) is type(wrapped)
+    assert loaded.forecaster.get_params() == wrapped.get_params()
+    pd.testing.assert_frame_equal(loaded.predict(3, level=[80, 90]), model.predict(3, level=[80, 90]),
+                                  check_exact=True)
+    np.testing.assert_array_equal(loaded.calibration_errors_, model.calibration_errors_)
+    with pytest.raises(ValueError, match="needs more calibration errors"):
+        loaded.predict(3, level=95)  # 9 errors per step: 90% at most, as before saving
+    config = tsrnn.forecasters.io.read_model_config(path)
+    assert config["params"]["forecaster"]["class"] == type(wrapped).__name__
+    json.dumps(config)  # plain JSON, nothing pickled
+
+
+def test_a_conformal_folder_naming_another_wrapper_or_an_unknown_class_is_refused(tmp_path):
+    import json
+
+    import tsrnn
+    from tsrnn.errors import IncompatibleModelError
+    from tsrnn.forecasters import io
+
+    y = pd.Series(np.arange(40.0), index=pd.date_range("2024-01-01", periods=40), name="s")
+    path = ConformalIntervals(NaiveForecaster(), horizon=2, n_windows=5).fit(y).save(tmp_path / "m")
+    manifest = json.loads((path / "manifest.json").read_text())
+    for bad in ("ConformalIntervals", "os.system", "NoSuchForecaster"):
+        config = json.loads((path / manifest["payload"] / "config.json").read_text())
+        config["params"]["forecaster"]["class"] = bad
+        (path / manifest["payload"] / "config.json").write_text(json.dumps(config))
+        manifest["files"]["config.json"] = io._digest(path / manifest["payload"] / "config.json")
+        (path / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(IncompatibleModelError, match="does not describe a valid ConformalIntervals"):
+            tsrnn.load(path)

@@ -307,3 +307,65 @@ class ConformalIntervals(BaseForecaster):
         else:
             scale = np.ones(len(series))
         return self._conformal_bounds(point, scale, horizon, levels)
+
+    # -- persistence (tsrnn.forecasters.io writes and reads the folder) ----------------------------------------
+    _INNER = "inner"  # the wrapped fitted model's arrays are saved as "inner_<name>", its weights as "inner.<name>"
+
+    def _saved_state(self) -> tuple[dict, dict, dict | None]:
+        """The calibration errors, and the wrapped fitted model's own saved state under the prefix ``inner``
+        (its class and parameters replace the ``forecaster`` object among the parameters)."""
+        from .. import registry
+        from .io import _plain
+
+        inner = self.model_
+        name = type(inner).__name__
+        try:
+            known = registry.load_class(name) is type(inner)
+        except KeyError:
+            known = False
+        if not known:
+            raise ValueError(f"the wrapped {name} ({type(inner).__module__}) cannot be saved: a saved model rebuilds "
+                             "the forecasters of tsrnn's registry only")
+        extra, arrays, weights = inner._saved_state()
+        inner_params = extra.pop("params") if "params" in extra else _plain(inner.get_params(),
+                                                                               f"the parameters of {name}")
+        params = _plain({**self.get_params(deep=False), "forecaster": None}, "the parameters of ConformalIntervals")
+        params["forecaster"] = {"class": name, "params": inner_params}
+        config = {"params": params, self._INNER: extra, "calibration_horizon_": int(self.calibration_horizon_),
+                  "refit_on_load": False}
+        out = {"calibration_errors": np.asarray(self.calibration_errors_, dtype=np.float64)}
+        out.update({f"{self._INNER}_{key}": value for key, value in arrays.items()})
+        state = None if weights is None else {f"{self._INNER}.{key}": value for key, value in weights.items()}
+        return config, out, state
+
+    def _restore_state(self, config: dict, arrays: dict, panel: Panel, data_kwargs: dict) -> None:
+        from .. import registry
+        from .io import _CONFIG, STATE_DICT, _array, _entry, _instantiate, _need
+
+        spec = self.forecaster  # as saved: {"class": ..., "params": ...}
+        _need(isinstance(spec, dict) and set(spec) == {"class", "params"} and isinstance(spec["class"], str)
+              and isinstance(spec["params"], dict), f"forecaster must describe a class and its parameters, got {spec!r}")
+        try:
+            cls = registry.load_class(spec["class"])
+        except KeyError:
+            _need(False, f"the wrapped forecaster {spec['class']!r} is not one tsrnn loads")
+        _need(cls is not ConformalIntervals, "the wrapped forecaster is itself a ConformalIntervals")
+        self.set_params(forecaster=_instantiate(cls, spec))
+        inner_config = {**_entry(config, self._INNER, dict, _CONFIG), "params": spec["params"]}
+        prefix = f"{self._INNER}_"
+        inner_arrays = {key[len(prefix):]: value for key, value in arrays.items() if key.startswith(prefix)}
+        weights = arrays.get(STATE_DICT)
+        if weights is not None:
+            _need(isinstance(weights, dict), "state_dict is not a dictionary of tensors")
+            inner_arrays[STATE_DICT] = {key[len(self._INNER) + 1:]: value for key, value in weights.items()
+                                        if key.startswith(f"{self._INNER}.")}
+        model = clone(self.forecaster)
+        model._restore_state(inner_config, inner_arrays, panel, data_kwargs)
+        horizon = _entry(config, "calibration_horizon_", int, _CONFIG)
+        errors = _array(arrays, "calibration_errors", np.float64, 2)
+        _need(horizon >= 1 and errors.shape[0] == horizon and errors.shape[1] >= 1,
+              f"calibration_errors has shape {errors.shape}, expected ({horizon}, n_series * n_windows)")
+        _need(not bool(np.any(errors < 0)), "calibration_errors holds negative errors")
+        self.calibration_errors_, self.calibration_horizon_ = errors, horizon
+        self.model_ = model
+        self.panel_, self.freq_, self.data_kwargs_ = panel, panel.freq, data_kwargs
