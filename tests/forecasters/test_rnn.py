@@ -501,3 +501,54 @@ def test_forecast_at_the_series_end_equals_predict_and_allows_a_shorter_horizon(
     near_end = model.forecast_at(panel, series, panel.lengths - 2, horizon=2)["y_pred"]
     cut = panel.slice(0, panel.lengths - 2)
     np.testing.assert_allclose(near_end, y_pred(model.predict(2, df=cut)).reshape(panel.n_series, 2), rtol=1e-5)
+
+
+# --- short series under the automatic window ------------------------------------------------------------
+def short_panel() -> pd.DataFrame:
+    """Twenty monthly series of 60 points, one of 8 (shorter than window + horizon) and one of 3 (<= horizon):
+    under one series in ten is short, so the window is set by the long ones."""
+    frames = [series_frame(f"s{i}", 60, seed=i) for i in range(20)]
+    frames += [series_frame("short", 8, "2022-05-01", seed=20), series_frame("tiny", 3, "2022-10-01", seed=21)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_a_few_short_series_neither_fail_nor_shrink_the_automatic_window():
+    df = short_panel()
+    model = tiny(window=None, horizon=3).fit(df)
+    long_only = tiny(window=None, horizon=3).fit(df[~df["unique_id"].isin(["short", "tiny"])])
+    assert model.window_ == long_only.window_ == 24  # two seasons; the minimum length would have given 1
+    out = model.predict()
+    assert out.groupby("unique_id").size().to_dict() == {uid: 3 for uid in df["unique_id"].unique()}
+    assert np.isfinite(out["y_pred"]).all()
+    with pytest.raises(DataError, match="has 8 observation"):  # an explicit window still asks for its length
+        tiny(window=24, horizon=3).fit(df)
+
+
+def test_padding_repeats_the_first_value_back_in_time_and_stays_out_of_the_statistics():
+    df = short_panel()
+    panel = to_panel(df)
+    model = tiny(window=None, horizon=3).fit(df)
+    padded, pads = model._left_padded(panel, 27)
+    i = list(panel.ids).index("short")
+    assert pads[i] == 19 and pads[0] == 0 and padded.lengths[i] == 27
+    np.testing.assert_array_equal(padded.series(i)[:20], np.full(20, panel.series(i)[0]))
+    np.testing.assert_array_equal(padded.series(i)[19:], panel.series(i))
+    assert padded.starts[i] == panel.starts[i] - 19 * panel.freq and padded.end(i) == panel.end(i)
+    # a new short series: its scale comes from its own 8 values, not from the repeated first one
+    new = df[df["unique_id"] == "short"].assign(unique_id="new")
+    stats = model._series_stats(padded.select([i]), skip=pads[[i]])
+    direct = model._series_stats(to_panel(new))
+    np.testing.assert_allclose(stats[0], direct[0]) and np.testing.assert_allclose(stats[1], direct[1])
+    assert np.isfinite(y_pred(model.predict(df=new))).all()
+
+
+def test_histories_shorter_than_the_window_are_forecast_at_once_and_one_by_one_alike():
+    df = short_panel()
+    model = tiny(window=None, horizon=3).fit(df)
+    panel = to_panel(df)
+    series = np.array([0, 0, 1])
+    cutoffs = np.array([10, 40, 5])  # 10 and 5 are shorter than the window of 24: padded
+    fast = model.forecast_at(panel, series, cutoffs)
+    for k, (s, c) in enumerate(zip(series, cutoffs)):
+        slow = model.predict(df=panel.select([s]).slice([0], [c]))
+        np.testing.assert_allclose(fast["y_pred"][k], y_pred(slow), rtol=1e-5, atol=1e-6)

@@ -289,8 +289,12 @@ class RNNForecaster(BaseForecaster):
         default: on M4 Weekly it cut sMAPE from 8.19 to 6.76 (benchmarks/RESULTS.md).
     window : int, optional
         Lookback length. None picks ``max(2 * horizon, 2 * season, 16)`` and, below daily data, a week plus
-        a day of steps (192 hourly) so that the window reaches last week's value; shortened to fit short
-        series.
+        a day of steps (192 hourly) so that the window reaches last week's value; shortened (never below
+        ``horizon``) when nine series in ten are too short for it. Series shorter than the automatic window
+        are padded at their start with their first value, in training (if they have more than ``horizon``
+        observations; fewer, they are only forecast) and when forecasting, as neuralforecast's start padding
+        does, so one short series neither fails the fit nor shrinks every series' window. An explicit
+        ``window`` pads nothing: every series then needs ``window + horizon`` observations.
     horizon : int
         Steps forecast at once (predict may ask for fewer).
     season_length : int, optional
@@ -728,7 +732,7 @@ class RNNForecaster(BaseForecaster):
             return int(fitted)
         return int(self.season_length) if self.season_length is not None else 1
 
-    def _series_stats(self, panel: Panel, limit: np.ndarray | None = None):
+    def _series_stats(self, panel: Panel, limit: np.ndarray | None = None, skip: np.ndarray | None = None):
         """Target (loc, scale) and covariate (loc, scale) per series of ``panel``; known series reuse the
         statistics fitted on their training data, new series get them from the history given (only its
         first ``limit[i]`` observations when ``limit`` is given, so nothing after a cutoff leaks in)."""
@@ -745,11 +749,12 @@ class RNNForecaster(BaseForecaster):
                 cov_loc[i], cov_scale[i] = known["cov_loc"][j], known["cov_scale"][j]
                 continue
             end = int(panel.lengths[i] if limit is None else limit[i])
-            z = apply_transform(panel.series(i)[:end], self.target_transform, series=panel.ids[i],
+            begin = 0 if skip is None else int(skip[i])
+            z = apply_transform(panel.series(i)[begin:end], self.target_transform, series=panel.ids[i],
                                 season_length=self._season_length())
             kind = None if self.scaler == "window" else self.scaler
             loc[i], scale[i] = fit_scaler(z, kind)
-            cov = panel.covariates_of(i)[shift:end]
+            cov = panel.covariates_of(i)[begin + shift:end]
             for c in range(n_cov):
                 cov_loc[i, c], cov_scale[i, c] = fit_scaler(cov[:, c], "standard")
         static = self._static_idx(panel)
@@ -804,13 +809,15 @@ class RNNForecaster(BaseForecaster):
         names = ["y"] + [panel.covariate_names[i] for i in past] + futures + cal
         return names, past, fut
 
-    def _features(self, panel: Panel, extra: int = 0, future=None, limit: np.ndarray | None = None):
+    def _features(self, panel: Panel, extra: int = 0, future=None, limit: np.ndarray | None = None,
+                  skip: np.ndarray | None = None):
         """One float32 matrix ``[total, F]`` (scaled target, past covariates, future covariates, calendar) and
         its offsets. ``extra`` appends that many future rows per series (target 0, known features from
         ``future``, ``[n_series, extra, n_known]``, and the calendar) so forecasts from the end use the same
-        gather as training."""
+        gather as training. ``skip``: rows of padding at the start of each series (`_left_padded`), left out of
+        the statistics of series not seen in training."""
         names, past, fut = self._feature_layout(panel)
-        loc, scale, cov_loc, cov_scale = self._series_stats(panel, limit)
+        loc, scale, cov_loc, cov_scale = self._series_stats(panel, limit, skip)
         shift = self._shift()
         n_cal = len(names) - 1 - len(past) - len(fut)
         static = self._static_idx(panel)
@@ -859,9 +866,37 @@ class RNNForecaster(BaseForecaster):
         # so the linear path can reach the same hour last week: measured on half-hourly electricity demand,
         # the week-long window cut the error by a third (benchmarks/RESULTS.md).
         wanted = max(2 * self.horizon, 2 * m if m > 1 else 0, periods[-1] + m if len(periods) > 1 else 0, 16)
-        shortest = int(panel.lengths.min()) - self._shift() - self.horizon
-        # Leave room for at least half as many training windows as the window is long.
-        return int(max(1, min(wanted, max(shortest // 2, min(m, shortest)))))
+        # The window fits nine series in ten: a few short series do not shrink it for all (they are padded at
+        # their start, `_left_padded`). Leave room for at least half as many training windows as it is long,
+        # but look back at least `horizon` steps: shorter windows of short series are padded instead.
+        shortest = int(np.percentile(panel.lengths, 10, method="lower")) - self._shift() - self.horizon
+        return int(max(1, min(wanted, max(self.horizon, shortest // 2, min(m, shortest)))))
+
+    def _left_padded(self, panel: Panel, need) -> tuple[Panel, np.ndarray]:
+        """``panel`` with every series shorter than ``need`` (an int or one per series) extended back in time to
+        ``need`` observations by repeating its first value and covariates (marked as filled in where the panel
+        marks such values), and the number of rows added per series. Only the automatic window pads: a series
+        shorter than it still trains (when it has more than ``horizon`` observations) and is forecast, as in
+        neuralforecast's start padding; the padded rows never count in its scaling statistics."""
+        import dataclasses
+
+        lengths = panel.lengths
+        pads = np.maximum(0, np.broadcast_to(np.asarray(need, dtype=np.int64), lengths.shape) - lengths)
+        if not pads.any():
+            return panel, pads
+        first = panel.offsets[:-1]
+        rows = np.concatenate([np.concatenate([np.full(p, o), np.arange(o, o + n)])
+                               for p, o, n in zip(pads, first, lengths, strict=True)]).astype(np.int64)
+        new_lengths = lengths + pads
+        offsets = np.concatenate([[0], np.cumsum(new_lengths)]).astype(np.int64)
+        missing = None
+        if panel.missing is not None:
+            missing = panel.missing[rows].copy()
+            padded = np.concatenate([np.arange(p) + offsets[i] for i, p in enumerate(pads)]).astype(np.int64)
+            missing[padded] = True
+        starts = pd.DatetimeIndex([s - int(p) * panel.freq if p else s for s, p in zip(panel.starts, pads)])
+        return dataclasses.replace(panel, values=panel.values[rows], offsets=offsets, starts=starts,
+                                   covariates=panel.covariates[rows], missing=missing), pads
 
     # -- training ----------------------------------------------------------------------------------------
     @_keeps_global_random_state
@@ -891,6 +926,8 @@ class RNNForecaster(BaseForecaster):
         shift = self._shift()
         lengths = panel.lengths - shift
         short = np.flatnonzero(lengths < window + horizon)
+        if len(short) and self.window is None:  # padded below, after the statistics of the unpadded data
+            short = short[:0]
         if len(short):
             i = short[0]
             raise ValueError(f"series {panel.ids[i]!r} has {panel.lengths[i]} observations, but window={window} + "
@@ -917,6 +954,12 @@ class RNNForecaster(BaseForecaster):
         for _, name in self._categorical_columns(names):
             codes = panel.covariates[:, panel.covariate_names.index(name)].astype(np.float64)
             self.categories_[name] = np.unique(codes[np.isfinite(codes)])
+        if self.window is None:
+            # Series shorter than window + horizon get windows that start before them: at least one real input
+            # step each (so no series of `horizon` observations or fewer trains; it is still forecast).
+            need = np.where(lengths > horizon, window + horizon, window) + shift
+            panel, _ = self._left_padded(panel, need)
+            lengths = panel.lengths - shift
         data, offsets, known_idx, _, names, _ = self._features(panel)
 
         s, t = window_origins(lengths, window, horizon, last=lengths - horizon - n_val)
@@ -1298,7 +1341,9 @@ class RNNForecaster(BaseForecaster):
             return _mean_outputs([view._predict(panel, horizon, future, levels) for view in self.views_])
         self._check_history(panel)
         panel, season = self._deseasonalized(panel)
-        data, offsets, _, stats, _, _ = self._features(panel, extra=self.horizon, future=future)
+        padded, pads = (panel, None) if self.window is not None else self._left_padded(panel, self.window_ +
+                                                                                     self._shift())
+        data, offsets, _, stats, _, _ = self._features(padded, extra=self.horizon, future=future, skip=pads)
         lengths = np.diff(offsets) - self.horizon
         rows = np.arange(panel.n_series)
         out = self._forward(data, offsets[:-1] + lengths - self.window_)
@@ -1311,7 +1356,7 @@ class RNNForecaster(BaseForecaster):
         names, _, _ = self._feature_layout(panel)
         if names != self.feature_names_:
             raise ValueError(f"the data has features {names[1:]} but the model was fitted with {self.feature_names_[1:]}")
-        need = self.window_ + self._shift()
+        need = self.window_ + self._shift() if self.window is not None else 1 + self._shift()  # else: padded
         short = np.flatnonzero(panel.lengths < need)
         if len(short):
             i = short[0]
@@ -1335,6 +1380,16 @@ class RNNForecaster(BaseForecaster):
             return super()._predict_at(panel, series, cutoffs, horizon, future, levels)
         self._check_history(panel)
         shift = self._shift()
+        short = cutoffs - shift < self.window_
+        if self.window is None and short.any():  # histories shorter than the window: padded, by `_predict`
+            out = {}
+            for part, default in ((~short, False), (short, True)):
+                if part.any():
+                    one = (BaseForecaster._predict_at if default else type(self)._predict_at)(
+                        self, panel, series[part], cutoffs[part], horizon, None, levels)
+                    for name, values in one.items():
+                        out.setdefault(name, np.full((len(series), horizon), np.nan))[part] = values
+            return out
         if np.any(cutoffs - shift < self.window_):
             raise ValueError(f"every cutoff needs {self.window_ + shift} observations before it inside the series")
         limit = panel.lengths.copy()
