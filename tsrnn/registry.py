@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["ForecasterEntry", "FORECASTERS", "entry", "entry_for_class", "load_class", "cli_models",
-           "space_for"]
+__all__ = ["ForecasterEntry", "FORECASTERS", "entry", "entry_for_class", "load_class", "is_registered",
+           "cli_models", "space_for"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,20 @@ def load_class(class_name: str) -> type:
     'tsrnn.forecasters.naive'
     """
     return _BY_NAME[class_name].load_class()
+
+
+def is_registered(cls: type) -> bool:
+    """Whether ``cls`` is the very class registered under its name: what a model folder can rebuild (a subclass
+    is not, since loading would build its base).
+
+    Example
+    -------
+    >>> from tsrnn import NaiveForecaster
+    >>> is_registered(NaiveForecaster), is_registered(type("Mine", (NaiveForecaster,), {}))
+    (True, False)
+    """
+    entry = _BY_NAME.get(getattr(cls, "__name__", None))
+    return entry is not None and entry.load_class() is cls
 
 
 def entry_for_class(cls: type) -> ForecasterEntry | None:

@@ -319,11 +319,7 @@ class ConformalIntervals(BaseForecaster):
 
         inner = self.model_
         name = type(inner).__name__
-        try:
-            known = registry.load_class(name) is type(inner)
-        except KeyError:
-            known = False
-        if not known:
+        if not registry.is_registered(type(inner)):
             raise ValueError(f"the wrapped {name} ({type(inner).__module__}) cannot be saved: a saved model rebuilds "
                              "the forecasters of tsrnn's registry only")
         extra, arrays, weights = inner._saved_state()

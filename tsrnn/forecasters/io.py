@@ -778,11 +778,7 @@ def save_forecaster(est, path: str | os.PathLike, *, horizon: int | None = None,
 
     name = type(est).__name__
     registered = sorted(e.class_name for e in registry.FORECASTERS)
-    try:
-        known = registry.load_class(name) is type(est)
-    except KeyError:
-        known = False
-    if not known:
+    if not registry.is_registered(type(est)):
         raise ValueError(f"save_forecaster saves the forecasters of tsrnn's registry {registered}, not {name} "
                          f"({type(est).__module__}); register it in tsrnn.registry to make it loadable")
     check_save_target(path, overwrite)  # before any work
