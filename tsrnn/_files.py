@@ -56,7 +56,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     >>> atomic_write_bytes(p, b"abc").read_bytes()
     b'abc'
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # "~/report.html" is the user's home, as pandas writes it
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -816,3 +816,14 @@ def test_the_array_reader_equals_numpy_and_refuses_pickles_and_short_files(tmp_p
     short.seek(0)
     with pytest.raises(IncompatibleModelError, match="fewer values"):
         io._read_arrays(short, tmp_path)
+
+
+def test_a_path_starting_with_a_tilde_is_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    y = pd.Series([1.0, 2.0, 3.0, 4.0], index=pd.date_range("2024-01-01", periods=4, freq="D"), name="s")
+    path = NaiveForecaster().fit(y).save("~/models/naive")
+    assert path == tmp_path / "models" / "naive" and not (tmp_path / "~").exists()
+    assert load_forecaster("~/models/naive").predict(1)["y_pred"].tolist() == [4.0]
+    with pytest.raises(OutputExistsError):
+        NaiveForecaster().fit(y).save("~/models/naive")

@@ -158,7 +158,7 @@ def check_save_target(path: str | os.PathLike, overwrite: bool = False) -> None:
     ...
     tsrnn.errors.OutputExistsError: ... is not a tsrnn model folder (it holds 'thesis.tex'); ...
     """
-    path = Path(path)
+    path = Path(path).expanduser()  # "~/models/m" is the user's home, as pandas reads it
     kind, detail = _classify(path)
     if kind == "model" and not overwrite:
         raise OutputExistsError(f"{path} already holds a tsrnn model; pass overwrite=True (CLI: --force) to "
@@ -230,7 +230,7 @@ def write_model_folder(path: str | os.PathLike, config: dict, arrays: dict, *, w
     """
     from .. import __version__
 
-    path = Path(path)
+    path = Path(path).expanduser()
     check_save_target(path, overwrite)  # refuse before creating anything
     full = dict(config, format_version=FORMAT_VERSION)
     full.setdefault("tsrnn_version", __version__)
@@ -421,7 +421,7 @@ def _from_format2(tensors, path: Path) -> dict:
 
 
 def _read(path, expect_class=None, with_tensors: bool = True):
-    path = Path(path)
+    path = Path(path).expanduser()
     for attempt in range(_READ_ATTEMPTS):
         manifest = _read_manifest(path)
         version = manifest["format_version"]
