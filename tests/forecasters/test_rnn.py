@@ -552,3 +552,14 @@ def test_histories_shorter_than_the_window_are_forecast_at_once_and_one_by_one_a
     for k, (s, c) in enumerate(zip(series, cutoffs)):
         slow = model.predict(df=panel.select([s]).slice([0], [c]))
         np.testing.assert_allclose(fast["y_pred"][k], y_pred(slow), rtol=1e-5, atol=1e-6)
+
+
+def test_the_window_scaler_trains_alike_at_any_magnitude():
+    base = 1 + 0.1 * np.sin(np.arange(80) / 2)
+    forecasts = []
+    for magnitude in (1e-12, 1.0, 1e12):
+        y = pd.Series(magnitude * base, index=pd.date_range("2020-01-01", periods=80), name="s")
+        forecasts.append(y_pred(tiny(max_steps=20).fit(y).predict()) / magnitude)
+    # before, a series of 1e-12 had every window's spread floored at 1e-5 and forecast about 1e-5
+    np.testing.assert_allclose(forecasts[0], forecasts[1], rtol=1e-4)
+    np.testing.assert_allclose(forecasts[2], forecasts[1], rtol=1e-4)

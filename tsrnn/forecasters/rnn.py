@@ -303,8 +303,9 @@ class RNNForecaster(BaseForecaster):
     strategy : {"direct", "recursive", "seq2seq"}
         Multi-step strategy; see `tsrnn.nn.networks.ForecastNet`.
     scaler : {"window", "standard", "robust", "minmax", None}
-        "window" normalises each input window by its own statistics (RevIN-style); the others scale
-        each series by statistics of its training data.
+        "window" normalises each input window by its own statistics (RevIN-style), after dividing each
+        series by its mean magnitude (so any unit, 1e-9 or 1e9, trains alike); the others scale each
+        series by statistics of its training data.
     target_transform : {None, "log", "diff", "log_return", "seasonal_diff", "log_seasonal_diff"}
         Applied before scaling and inverted exactly on forecasts ("log_return" turns prices into returns
         and back; "seasonal_diff" forecasts ``y[t] - y[t - season_length]``).
@@ -752,8 +753,14 @@ class RNNForecaster(BaseForecaster):
             begin = 0 if skip is None else int(skip[i])
             z = apply_transform(panel.series(i)[begin:end], self.target_transform, series=panel.ids[i],
                                 season_length=self._season_length())
-            kind = None if self.scaler == "window" else self.scaler
-            loc[i], scale[i] = fit_scaler(z, kind)
+            if self.scaler == "window":
+                # The network normalises each window itself; dividing by the series' mean magnitude first only
+                # makes its floor on a window's spread (1e-5) relative to the series, so that series of tiny
+                # values (1e-9) are not flattened and huge ones keep float32 precision.
+                magnitude = float(np.mean(np.abs(z))) if len(z) else 0.0
+                loc[i], scale[i] = 0.0, magnitude if np.isfinite(magnitude) and magnitude > 0 else 1.0
+            else:
+                loc[i], scale[i] = fit_scaler(z, self.scaler)
             cov = panel.covariates_of(i)[begin + shift:end]
             for c in range(n_cov):
                 cov_loc[i, c], cov_scale[i, c] = fit_scaler(cov[:, c], "standard")
