@@ -144,3 +144,19 @@ def test_a_conformal_folder_naming_another_wrapper_or_an_unknown_class_is_refuse
         (path / "manifest.json").write_text(json.dumps(manifest))
         with pytest.raises(IncompatibleModelError, match="does not describe a valid ConformalIntervals"):
             tsrnn.load(path)
+
+
+def test_a_loaded_conformal_regression_model_refits_and_clones(tmp_path):
+    import tsrnn
+    from sklearn.base import clone
+    from sklearn.linear_model import Ridge
+
+    from tsrnn import RegressionForecaster
+
+    y = pd.Series(np.sin(np.arange(80) / 3) * 10 + 50, index=pd.date_range("2024-01-01", periods=80), name="s")
+    model = ConformalIntervals(RegressionForecaster(Ridge(alpha=2.0), window=6, horizon=3), n_windows=9).fit(y)
+    loaded = tsrnn.load(model.save(tmp_path / "m"))
+    assert isinstance(loaded.forecaster.estimator, Ridge) and loaded.forecaster.estimator.alpha == 2.0
+    pd.testing.assert_frame_equal(loaded.predict(level=80), model.predict(level=80))
+    pd.testing.assert_frame_equal(loaded.fit(y).predict(level=80), model.predict(level=80))
+    pd.testing.assert_frame_equal(clone(loaded).fit(y).predict(level=80), model.predict(level=80))

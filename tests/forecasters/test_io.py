@@ -814,8 +814,43 @@ def test_the_array_reader_equals_numpy_and_refuses_pickles_and_short_files(tmp_p
         np.save(member, np.linspace(0, 1, 7))
         zf.writestr("x.npy", member.getvalue()[:-8])
     short.seek(0)
-    with pytest.raises(IncompatibleModelError, match="fewer values"):
+    with pytest.raises(IncompatibleModelError, match="promises 56 bytes of values but 48 follow"):
         io._read_arrays(short, tmp_path)
+
+
+def _npz_with_member(header: bytes, body: bytes, compression=None):
+    """An npz of one member ``x.npy`` whose header dict is ``header`` (padded as numpy pads it)."""
+    import io as _io
+    import zipfile
+
+    text = header + b" " * (118 - len(header)) + b"\n"
+    member = b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + body
+    buffer = _io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression or zipfile.ZIP_STORED) as zf:
+        zf.writestr("x.npy", member)
+    buffer.seek(0)
+    return buffer
+
+
+@pytest.mark.parametrize(("header", "body", "why"), [
+    (b"{'descr': '<f3', 'fortran_order': False, 'shape': (2,), }", b"\0" * 6, "TypeError"),  # no such dtype
+    (b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }", b"\0" * 8, "promises"),  # 7 TiB
+    (b"{'descr': '<c16', 'fortran_order': False, 'shape': (100000000000,), }", b"\0" * 16, "promises"),  # numpy's path
+    (b"{'descr': '<f8', 'fortran_order': False, 'shape': (,), }", b"\0" * 8, "Cannot parse header"),  # as numpy
+    (b"{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", b"\0" * 8, "Python objects"),
+    (b"{'descr': '<f8', 'fortran_order': False, 'shape': (1,)", b"\0" * 8, "TokenError"),  # unterminated
+])
+def test_a_crafted_array_header_is_refused_before_anything_is_allocated(tmp_path, header, body, why):
+    with pytest.raises(IncompatibleModelError, match=why):
+        io._read_arrays(_npz_with_member(header, body), tmp_path)
+
+
+def test_a_compressed_array_member_is_refused(tmp_path):
+    import zipfile
+
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }"
+    with pytest.raises(IncompatibleModelError, match="compressed"):
+        io._read_arrays(_npz_with_member(header, b"\0" * 8, zipfile.ZIP_DEFLATED), tmp_path)
 
 
 def test_a_path_starting_with_a_tilde_is_the_home_folder(tmp_path, monkeypatch):

@@ -563,3 +563,41 @@ def test_the_window_scaler_trains_alike_at_any_magnitude():
     # before, a series of 1e-12 had every window's spread floored at 1e-5 and forecast about 1e-5
     np.testing.assert_allclose(forecasts[0], forecasts[1], rtol=1e-4)
     np.testing.assert_allclose(forecasts[2], forecasts[1], rtol=1e-4)
+
+
+def test_one_short_series_in_ten_leaves_the_window_alone():
+    frames = [series_frame(f"s{i}", 40, freq="D", seed=i) for i in range(9)] + [series_frame("short", 5, freq="D")]
+    model = tiny(window=None, horizon=3)
+    assert model._default_window(to_panel(pd.concat(frames, ignore_index=True))) == 16
+    assert model._default_window(to_panel(pd.concat(frames[:9], ignore_index=True))) == 16
+
+
+def test_short_series_with_a_validation_tail_and_covariates_keep_finite_statistics(tmp_path):
+    import tsrnn
+
+    frames = [series_frame(f"s{i}", 40, freq="D", seed=i) for i in range(9)] + [series_frame("short", 3, freq="D")]
+    df = pd.concat(frames, ignore_index=True)
+    df["x"] = np.arange(len(df), dtype=float) % 5
+    model = tiny(window=None, horizon=3, early_stopping=True, past_covariates=["x"]).fit(df)
+    assert all(np.isfinite(v).all() for v in model.stats_.values())
+    out = model.predict()
+    assert np.isfinite(out["y_pred"]).all() and len(out) == 30
+    pd.testing.assert_frame_equal(tsrnn.load(model.save(tmp_path / "m")).predict(), out)
+
+
+def test_a_series_too_short_for_the_differencing_is_refused_by_fit_not_by_predict():
+    frames = [series_frame(f"s{i}", 40, freq="D", seed=i) for i in range(9)] + [series_frame("short", 4, freq="D")]
+    model = tiny(window=None, horizon=3, target_transform="seasonal_diff", season_length=7)
+    with pytest.raises(DataError, match="'short' has 4 observation"):
+        model.fit(pd.concat(frames, ignore_index=True))
+
+
+@pytest.mark.parametrize("deseasonalize", [None, "both"])
+def test_update_continues_on_the_fit_data_with_padded_short_series(deseasonalize):
+    frames = [series_frame(f"s{i}", 40, freq="D", seed=i) for i in range(9)] + [series_frame("short", 5, freq="D")]
+    df = pd.concat(frames, ignore_index=True)
+    model = tiny(window=None, horizon=3, deseasonalize=deseasonalize).fit(df)
+    steps = len(model.history_)
+    model.update(df, steps=2)
+    assert len(model.history_) == steps + 2 * (2 if deseasonalize == "both" else 1)
+    assert np.isfinite(model.predict()["y_pred"]).all()

@@ -357,11 +357,16 @@ class ConformalIntervals(BaseForecaster):
                                         if key.startswith(f"{self._INNER}.")}
         model = clone(self.forecaster)
         model._restore_state(inner_config, inner_arrays, panel, data_kwargs)
+        # The template becomes an unfitted copy of the restored model: its parameters are objects again (a
+        # RegressionForecaster's estimator is rebuilt by its restore), so the loaded wrapper can be refitted.
+        self.forecaster = clone(model)
         horizon = _entry(config, "calibration_horizon_", int, _CONFIG)
         errors = _array(arrays, "calibration_errors", np.float64, 2)
-        _need(horizon >= 1 and errors.shape[0] == horizon and errors.shape[1] >= 1,
-              f"calibration_errors has shape {errors.shape}, expected ({horizon}, n_series * n_windows)")
-        _need(not bool(np.any(errors < 0)), "calibration_errors holds negative errors")
+        expected = (horizon, panel.n_series * check_positive_int(self.n_windows, "n_windows"))
+        _need(horizon >= 1 and errors.shape == expected,
+              f"calibration_errors has shape {errors.shape}, expected {expected} (horizon, series x n_windows)")
+        _need(not bool(np.any(errors < 0) or np.any(np.isinf(errors))),
+              "calibration_errors holds negative or infinite errors (missing ones are NaN)")
         self.calibration_errors_, self.calibration_horizon_ = errors, horizon
         self.model_ = model
         self.panel_, self.freq_, self.data_kwargs_ = panel, panel.freq, data_kwargs

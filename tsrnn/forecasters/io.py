@@ -337,32 +337,55 @@ def _open_verified(path: Path, manifest: dict, name: str):
 # False, 'shape': (176,), }`` padded with spaces: matched exactly and read without a Python-literal parser.
 _IN_MEMORY = 1 << 24
 _NPY_MAGIC = b"\x93NUMPY\x01\x00"
-_NPY_HEADER = re.compile(rb"\{'descr': '([<>|][biuf]\d{1,2})', 'fortran_order': False, 'shape': \(([\d, ]*)\), \} *\n")
+_NPY_HEADER = re.compile(rb"\{'descr': '([<>|][biuf]\d{1,2})', 'fortran_order': False, "
+                         rb"'shape': \((|\d+,|\d+(?:, \d+)+)\), \} *\n")
 
 
-def _read_npy(member):
-    """One ``.npy`` member of the zip: a plain header is parsed here and the data read straight into a new array
-    (loading a small model is dominated by numpy's generic header parser otherwise); any other header goes to
-    numpy's own reader, pickles refused."""
+def _read_npy(member, size: int):
+    """One ``.npy`` member of the zip, of ``size`` bytes, as a new array.
+
+    The plain header numpy's ``save`` writes is matched here and the data read straight into the array (loading
+    a small model is otherwise dominated by numpy's generic header parser); other headers are read by numpy's
+    header readers (formats 1 and 2). Either way nothing is allocated before the header's shape is checked to
+    fill exactly the bytes that follow it, and arrays of Python objects (pickles) are refused.
+    """
+    import io
+    import math
+
     import numpy as np
 
-    start = member.read(10)
-    if start[:8] == _NPY_MAGIC:
-        header = member.read(int.from_bytes(start[8:10], "little"))
-        match = _NPY_HEADER.fullmatch(header)
-        if match is not None:
-            shape = tuple(int(s) for s in match[2].split(b",") if s.strip())
-            array = np.empty(shape, dtype=np.dtype(match[1].decode()))
-            if array.nbytes and member.readinto(memoryview(array.reshape(-1)).cast("B")) != array.nbytes:
-                raise EOFError("an array holds fewer values than its header says")
-            if member.read(1):
-                raise ValueError("an array holds more values than its header says")
-            return array
-        start += header
-    rest = member.read()
-    import io
-
-    return np.lib.format.read_array(io.BytesIO(start + rest), allow_pickle=False)
+    head = member.read(10)
+    match = None
+    if head[:8] == _NPY_MAGIC:
+        head += member.read(int.from_bytes(head[8:10], "little"))
+        match = _NPY_HEADER.fullmatch(head, 10)
+    if match is not None:
+        dtype, fortran = np.dtype(match[1].decode()), False
+        shape = tuple(int(s) for s in match[2].split(b",") if s.strip())
+        used, body = len(head), None
+    else:
+        fp = io.BytesIO(head + member.read())  # bounded: members are stored uncompressed (checked by the caller)
+        version = np.lib.format.read_magic(fp)
+        readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        if version not in readers:
+            raise ValueError(f"an array is in .npy format {version}, which tsrnn does not write")
+        shape, fortran, dtype = readers[version](fp)
+        if dtype.hasobject:
+            raise ValueError("an array holds Python objects, which would be unpickled: refused")
+        used, body = fp.tell(), fp.getvalue()[fp.tell():]
+    count = math.prod(shape)
+    if count * dtype.itemsize != size - used:
+        raise ValueError(f"an array's header promises {count * dtype.itemsize} bytes of values but "
+                         f"{size - used} follow it")
+    if body is not None:
+        return np.frombuffer(body, dtype=dtype, count=count).reshape(shape, order="F" if fortran else "C").copy(
+            order="K")
+    array = np.empty(shape, dtype=dtype)
+    if array.nbytes and member.readinto(memoryview(array.reshape(-1)).cast("B")) != array.nbytes:
+        raise EOFError("an array holds fewer values than its header says")
+    if member.read(1):
+        raise ValueError("an array holds more values than its header says")
+    return array
 
 
 def _read_arrays(fh, path: Path) -> dict:
@@ -377,14 +400,16 @@ def _read_arrays(fh, path: Path) -> dict:
             fh = io.BytesIO(fh.read())
         with zipfile.ZipFile(fh) as npz:
             arrays = {}
-            for name in npz.namelist():
-                if not name.endswith(".npy"):
-                    raise ValueError(f"member {name!r} is not an array")
-                with npz.open(name) as member:
-                    arrays[name[:-4]] = _read_npy(member)
+            for info in npz.infolist():
+                if not info.filename.endswith(".npy"):
+                    raise ValueError(f"member {info.filename!r} is not an array")
+                if info.compress_type != zipfile.ZIP_STORED:  # np.savez stores; a compressed member could be a bomb
+                    raise ValueError(f"member {info.filename!r} is compressed")
+                with npz.open(info) as member:
+                    arrays[info.filename[:-4]] = _read_npy(member, info.file_size)
             return arrays
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
-        # ValueError also says an array was pickled (allow_pickle=False): nothing from the file ran.
+    except Exception as err:  # noqa: BLE001 - the checksums passed: whatever fails here, the file is not ours
+        # A pickled array is refused above: nothing from the file ran.
         raise IncompatibleModelError(f"{path}: {_ARRAYS} cannot be read as plain arrays ({type(err).__name__}: "
                                      f"{err}); it was not written by tsrnn's save. Refit and save the model again") \
             from None

@@ -613,13 +613,15 @@ class RNNForecaster(BaseForecaster):
 
     def _min_length(self) -> int:
         self._check_params()  # the first thing fit asks: bad parameters are reported before any data work
-        if self.window is None:
-            return 2
+        if self.window is None:  # shorter series are padded; forecasting needs one value after the transform
+            return max(2, 1 + self._shift())
         return check_positive_int(self.window, "window") + check_positive_int(self.horizon, "horizon") + self._shift()
 
     def _min_length_reason(self) -> str:
         if self.window is None:
-            return ""
+            shift = self._shift()
+            return (f"one value after the {shift} step(s) target_transform={self.target_transform!r} differences "
+                    "away; shorter windows are padded" if shift > 1 else "")
         shift = f" + {self._shift()} for the differencing" if self._shift() else ""
         return (f"window={self.window} + horizon={self.horizon}{shift}; use a shorter window or drop the short "
                 "series")
@@ -751,6 +753,8 @@ class RNNForecaster(BaseForecaster):
                 continue
             end = int(panel.lengths[i] if limit is None else limit[i])
             begin = 0 if skip is None else int(skip[i])
+            if end - begin <= shift:  # a series too short for a validation tail: its statistics use all of it
+                end = int(panel.lengths[i])
             z = apply_transform(panel.series(i)[begin:end], self.target_transform, series=panel.ids[i],
                                 season_length=self._season_length())
             if self.scaler == "window":
@@ -876,7 +880,8 @@ class RNNForecaster(BaseForecaster):
         # The window fits nine series in ten: a few short series do not shrink it for all (they are padded at
         # their start, `_left_padded`). Leave room for at least half as many training windows as it is long,
         # but look back at least `horizon` steps: shorter windows of short series are padded instead.
-        shortest = int(np.percentile(panel.lengths, 10, method="lower")) - self._shift() - self.horizon
+        reached = int(np.sort(panel.lengths)[panel.n_series // 10])  # the length nine series in ten reach
+        shortest = reached - self._shift() - self.horizon
         return int(max(1, min(wanted, max(self.horizon, shortest // 2, min(m, shortest)))))
 
     def _left_padded(self, panel: Panel, need) -> tuple[Panel, np.ndarray]:
@@ -1055,6 +1060,8 @@ class RNNForecaster(BaseForecaster):
         window, horizon, shift = self.window_, int(self.horizon), self._shift()
         lengths = panel.lengths - shift
         short = np.flatnonzero(lengths < window + horizon)
+        if self.window is None:  # the automatic window pads short series, as fit does
+            short = short[:0]
         if len(short):
             i = short[0]
             raise ValueError(f"series {panel.ids[i]!r} has {panel.lengths[i]} observations; update trains on whole "
@@ -1066,8 +1073,15 @@ class RNNForecaster(BaseForecaster):
         loc, scale, cov_loc, cov_scale = self._series_stats(panel)
         known = {uid for uid in self.ids_}
         new = [i for i, uid in enumerate(panel.ids) if uid not in known]
-        data, offsets, known_idx, _, _, _ = self._features(panel)
+        padded, pads = panel, None
+        if self.window is None:
+            padded, pads = self._left_padded(panel, np.where(lengths > horizon, window + horizon, window) + shift)
+            lengths = padded.lengths - shift
+        data, offsets, known_idx, _, _, _ = self._features(padded, skip=pads)
         s, t = window_origins(lengths, window, horizon)
+        if len(s) == 0:
+            raise ValueError(f"no series of the data has more than horizon={horizon} observations"
+                             f"{f' after the {shift} the differencing takes' if shift else ''}: nothing to train on")
         train_starts = torch.as_tensor(offsets[s] + t - window)
         if steps is None:
             steps = default_max_steps(len(train_starts), int(self.batch_size))
