@@ -7,9 +7,10 @@
 Parts:
 
 - ``rnn``: ``backtest(refit=False)`` at 200 origins one step apart, LSTM 1x64, window 64, horizon 16, 2 torch
-  threads: ms per origin with and without the one fit; darts' ``BlockRNNModel`` of the same shape,
-  ``fit`` + ``historical_forecasts(retrain=False)``, in a subprocess of the same run when ``--darts-python`` runs
-  a Python with darts (darts is not a dependency of tsrnn).
+  threads: ms per origin with and without the one fit, for one network (``deseasonalize=None``) and for the
+  default (two); darts' ``BlockRNNModel`` of the same shape, ``fit`` + ``historical_forecasts(retrain=False)``,
+  in a worker process whose repeats alternate with tsrnn's, when ``--darts-python`` runs a Python with darts
+  (darts is not a dependency of tsrnn).
 - ``naive`` / ``arima``: 1,000 series x 500 steps x 50 origins (one step apart, horizon 10), ``backtest(refit=False)``
   without its one fit, against one ``predict`` of every series with the same fitted model.
 - ``memory``: 10,000 series x 1,000 steps, 20 folds, seasonal naive, ``refit=False``: the peak of Python-tracked
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -38,7 +40,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
-from _results import write_section  # noqa: E402
+from _results import RESULTS, write_section  # noqa: E402
 
 SECTION = "## Array-level backtest engine (issue 13)"
 WINDOW, HORIZON, HIDDEN, ORIGINS = 64, 16, 64, 200
@@ -55,80 +57,165 @@ def rnn_series(length: int) -> pd.Series:
     return pd.Series(y, index=pd.date_range("2015-01-01", periods=length, freq="D"), name="s")
 
 
-DARTS_SCRIPT = r"""
+DARTS_WORKER = r"""
 import json, sys, time, warnings, logging
 import numpy as np, pandas as pd, torch
 warnings.filterwarnings("ignore"); logging.disable(logging.WARNING)
-torch.set_num_threads(2)
+args = json.loads(sys.argv[1])
+torch.set_num_threads(args["threads"])
+import darts
 from darts import TimeSeries
 from darts.models import BlockRNNModel
-args = json.loads(sys.argv[1])
 values = np.asarray(args["values"], dtype=np.float32)
 series = TimeSeries.from_times_and_values(pd.date_range("2015-01-01", periods=len(values), freq="D"), values)
-out = []
-for _ in range(args["repeats"] + 1):
+print(json.dumps({"version": darts.__version__, "pandas": pd.__version__}), flush=True)
+for _ in sys.stdin:  # one line in, one timed repeat out: the parent interleaves these with its own repeats
     model = BlockRNNModel(model="LSTM", input_chunk_length=args["window"], output_chunk_length=args["horizon"],
-                          hidden_dim=args["hidden"], n_rnn_layers=1, n_epochs=10_000, batch_size=64, random_state=0,
-                          pl_trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False,
-                                             "enable_model_summary": False, "logger": False,
-                                             "max_steps": args["max_steps"]})
+                          hidden_dim=args["hidden"], n_rnn_layers=1, n_epochs=10_000, batch_size=args["batch_size"],
+                          random_state=0, pl_trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False,
+                                                              "enable_model_summary": False, "logger": False,
+                                                              "max_steps": args["max_steps"]})
     start = time.perf_counter()
     model.fit(series[: args["train"]], verbose=False)
     fit = time.perf_counter() - start
-    steps = model.trainer.global_step  # the optimiser steps the fit took
+    steps, threads = model.trainer.global_step, torch.get_num_threads()  # optimiser steps; threads after the fit
     start = time.perf_counter()
     forecasts = model.historical_forecasts(series, start=args["train"], forecast_horizon=args["horizon"], stride=1,
                                            retrain=False, last_points_only=False, verbose=False)
     hist = time.perf_counter() - start
     assert len(forecasts) == args["origins"], len(forecasts)
-    out.append((fit, hist))
-import darts
-print(json.dumps({"runs": out[1:], "version": darts.__version__, "pandas": pd.__version__, "steps": steps}))
+    print(json.dumps({"fit": fit, "hist": hist, "steps": steps, "threads": threads,
+                      "interop": torch.get_num_interop_threads()}), flush=True)
 """
+
+THREADS, BATCH = 2, 64
+
+
+class DartsWorker:
+    """darts in its own Python (``--darts-python``), one timed repeat per request, so that its repeats and
+    tsrnn's alternate in one run. Its environment is this process's (same OMP/MKL thread settings) and it sets
+    torch to ``THREADS`` threads, the ``num_threads`` tsrnn's model fits and forecasts with."""
+
+    def __init__(self, python: str, payload: dict):
+        self.script = tempfile.NamedTemporaryFile("w", suffix=".py", delete=False)
+        self.script.write(DARTS_WORKER)
+        self.script.close()
+        self.errors = tempfile.TemporaryFile("w+")  # a file, not a pipe: a full pipe would block the worker
+        self.proc = subprocess.Popen([python, self.script.name, json.dumps(payload)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.errors, text=True, env=dict(os.environ))
+        self.info = self._read()
+
+    def _read(self) -> dict:
+        for line in self.proc.stdout:
+            if line.startswith("{"):
+                return json.loads(line)
+        self.errors.seek(0)
+        lines = self.errors.read().strip().splitlines()
+        raise RuntimeError(lines[-1] if lines else "the darts worker stopped")
+
+    def run(self) -> dict:
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=60)
+        self.errors.close()
+        os.unlink(self.script.name)
+
+
+def tsrnn_repeat(model, y, kwargs) -> dict:
+    """One timed ``backtest(refit=False)``: ms per origin with the fit, without it, and of forecast_at alone."""
+    from tsrnn.evaluation import backtest
+
+    start = time.perf_counter()
+    res = backtest(model, y, **kwargs)
+    wall = time.perf_counter() - start
+    assert len(res.forecasts) == ORIGINS * HORIZON and len(res.errors) == 0
+    fit = float(res.timings["fit_time_s"].sum())
+    return {"total": 1000 * wall / ORIGINS, "no_fit": 1000 * (wall - fit) / ORIGINS,
+            "forecast": 1000 * float(res.timings["predict_time_s"].sum()) / ORIGINS}
+
+
+def bare_lstm_ms(repeats: int = 21) -> dict:
+    """The floor under the forecasts: one ``torch.nn.LSTM(1, 64)`` forward over ``ORIGINS`` windows of ``WINDOW``
+    steps on ``THREADS`` threads (median ms), and the multiply-adds of its recurrence, 2 * 4 * hidden * (1 + hidden)
+    FLOPs per window and step."""
+    import torch
+
+    from tsrnn.forecasters.rnn import torch_threads
+
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(1, HIDDEN, 1, batch_first=True).eval()
+    x = torch.randn(ORIGINS, WINDOW, 1)
+    times = []
+    with torch.inference_mode(), torch_threads(THREADS):
+        for _ in range(repeats + 1):
+            start = time.perf_counter()
+            lstm(x)
+            times.append(time.perf_counter() - start)
+    flops = 2 * 4 * HIDDEN * (1 + HIDDEN) * WINDOW * ORIGINS
+    ms = median_ms(times[1:])
+    return {"ms": ms, "gflop": flops / 1e9, "gflops": flops / 1e9 / (ms / 1000)}
 
 
 def part_rnn(args) -> dict:
+    """tsrnn with one LSTM (``deseasonalize=None``, the shape of darts' one BlockRNNModel), tsrnn's default (two
+    networks, ``deseasonalize="both"``) and darts, their repeats interleaved in one run (the order reversed every
+    other repeat), after one untimed warm-up of each."""
     import torch
+    from sklearn.base import clone
 
+    from tsrnn.data import to_panel
     from tsrnn.evaluation import backtest
     from tsrnn.forecasters.rnn import RNNForecaster
 
     train = 400
     y = rnn_series(train + (ORIGINS - 1) + HORIZON)
-    model = RNNForecaster(cell="lstm", hidden_size=HIDDEN, num_layers=1, window=WINDOW, horizon=HORIZON,
-                          max_steps=args.max_steps, batch_size=64, progress=False, random_state=0, accelerator="cpu",
-                          num_threads=2)
+    shape = dict(cell="lstm", hidden_size=HIDDEN, num_layers=1, window=WINDOW, horizon=HORIZON,
+                 max_steps=args.max_steps, batch_size=BATCH, progress=False, random_state=0, accelerator="cpu",
+                 num_threads=THREADS)
+    models = {"one": RNNForecaster(**shape, deseasonalize=None), "default": RNNForecaster(**shape)}
     kwargs = dict(horizon=HORIZON, folds=ORIGINS, step=1, refit=False, initial=train, progress=False)
-    backtest(model, y, **kwargs)  # warm-up: imports, first Trainer, first forward pass
-    total, no_fit, forecast = [], [], []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        res = backtest(model, y, **kwargs)
-        wall = time.perf_counter() - start
-        fit = float(res.timings["fit_time_s"].sum())
-        total.append(wall / ORIGINS)
-        no_fit.append((wall - fit) / ORIGINS)
-        forecast.append(float(res.timings["predict_time_s"].sum()) / ORIGINS)
-    assert len(res.forecasts) == ORIGINS * HORIZON and len(res.errors) == 0
-    out = {"total": median_ms(total), "no_fit": median_ms(no_fit), "forecast": median_ms(forecast),
-           "torch": torch.__version__, "n": len(y), "darts": None}
+    steps = {}
+    for name, model in models.items():
+        fitted = clone(model).fit(to_panel(y).slice(np.array([0]), np.array([train])))  # what backtest fits
+        steps[name] = int(fitted.history_["step"].max()) + 1  # optimiser steps of each network
+        backtest(model, y, **kwargs)  # warm-up: imports, first Trainer, first forward pass
+    darts = None
     if args.darts_python:
-        payload = json.dumps({"values": y.to_numpy().tolist(), "window": WINDOW, "horizon": HORIZON, "hidden": HIDDEN,
-                              "train": train, "origins": ORIGINS, "max_steps": args.max_steps,
-                              "repeats": args.repeats})
-        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-            f.write(DARTS_SCRIPT)
-        env = dict(os.environ, OMP_NUM_THREADS="2")
-        done = subprocess.run([args.darts_python, f.name, payload], capture_output=True, text=True, env=env)
-        os.unlink(f.name)
-        if done.returncode != 0:
-            out["darts"] = {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
-        else:
-            report = json.loads(done.stdout.strip().splitlines()[-1])
-            runs = report["runs"]
-            out["darts"] = {"version": report["version"], "pandas": report["pandas"], "steps": report["steps"],
-                            "total": median_ms([(f + h) / ORIGINS for f, h in runs]),
-                            "no_fit": median_ms([h / ORIGINS for _, h in runs])}
+        payload = {"values": y.to_numpy().tolist(), "window": WINDOW, "horizon": HORIZON, "hidden": HIDDEN,
+                   "train": train, "origins": ORIGINS, "max_steps": args.max_steps, "batch_size": BATCH,
+                   "threads": THREADS}
+        try:
+            darts = DartsWorker(args.darts_python, payload)
+            darts.run()  # warm-up
+        except Exception as err:  # reported in RESULTS.md instead of the figures
+            darts = {"error": f"{type(err).__name__}: {err}"}
+    runs = {name: [] for name in [*models, "darts"]}
+    loads = [os.getloadavg()[0]]
+    for r in range(args.repeats):
+        order = [*models, "darts"] if r % 2 == 0 else ["darts", *reversed(list(models))]
+        for name in order:
+            if name != "darts":
+                runs[name].append(tsrnn_repeat(models[name], y, kwargs))
+            elif isinstance(darts, DartsWorker):
+                d = darts.run()
+                runs["darts"].append({"total": 1000 * (d["fit"] + d["hist"]) / ORIGINS,
+                                      "no_fit": 1000 * d["hist"] / ORIGINS, "steps": d["steps"],
+                                      "threads": d["threads"], "interop": d["interop"]})
+    loads.append(os.getloadavg()[0])
+    out = {"lstm": bare_lstm_ms(), "torch": torch.__version__, "n": len(y), "train": train, "steps": steps, "runs": runs, "loads": loads,
+           "interop": torch.get_num_interop_threads(),
+           "median": {name: {k: statistics.median(run[k] for run in rs) for k in rs[0] if k in
+                             ("total", "no_fit", "forecast")} for name, rs in runs.items() if rs}}
+    if isinstance(darts, DartsWorker):
+        out["darts"] = dict(darts.info)
+        darts.close()
+    else:
+        out["darts"] = darts
     return out
 
 
@@ -209,6 +296,104 @@ def part_memory(args) -> dict:
             "series": n_series, "length": length, "folds": folds, "horizon": horizon}
 
 
+def _each(values) -> str:
+    return ", ".join(f"{v:.3f}" for v in values)
+
+
+def rnn_lines(r: dict, args) -> list[str]:
+    """The RNN part's paragraphs: medians and every repeat, tsrnn (one network and default) against darts."""
+    runs, med, d = r["runs"], r["median"], r["darts"]
+    has_darts = bool(runs["darts"])
+    darts_steps = sorted({run["steps"] for run in runs["darts"]})
+    darts_threads = sorted({run["threads"] for run in runs["darts"]})
+    lines = [f"**No-refit RNN backtest**: {ORIGINS} origins one step apart, one daily series of {r['n']} observations "
+             f"(the one fit on the first {r['train']}), LSTM 1x{HIDDEN}, window {WINDOW}, horizon {HORIZON}, batch "
+             f"{BATCH}, at most {args.max_steps} optimiser steps (tsrnn's networks took {r['steps']['one']}"
+             + (f", darts' {', '.join(map(str, darts_steps))}" if has_darts else "") + f"), torch {r['torch']}. "
+             f"The repeats of the three alternate in this one run (tsrnn one network, tsrnn default, darts; the "
+             f"order reversed every other repeat), after one untimed warm-up of each; 1-minute load average "
+             f"{r['loads'][0]:.1f} when they began and {r['loads'][1]:.1f} when they ended. Threads: tsrnn's models "
+             f"have `num_threads={THREADS}` (torch's setting inside their fits and forecasts), darts' process calls "
+             f"`torch.set_num_threads({THREADS})`"
+             + (f" and reported {', '.join(map(str, darts_threads))} after each fit" if has_darts else "")
+             + "; both run with this command's environment (`OMP_NUM_THREADS=1`) and torch's default inter-op "
+             f"threads ({r['interop']}).", "",
+             "**One LSTM** is `RNNForecaster(cell='lstm', hidden_size=64, num_layers=1, window=64, horizon=16, "
+             "deseasonalize=None, ...)`, the shape of darts' one `BlockRNNModel`; tsrnn's **default** "
+             "(`deseasonalize='both'`) trains and averages two such networks and is shown beside it.", "",
+             "| measure (ms per origin) | median | each repeat, in run order |", "| --- | --- | --- |"]
+    for name, label in (("one", "tsrnn one LSTM"), ("default", "tsrnn default (two LSTMs)")):
+        rs = runs[name]
+        lines += [f"| {label}: `backtest(refit=False)` including its one fit | {med[name]['total']:.3f} | "
+                  f"{_each(x['total'] for x in rs)} |",
+                  f"| {label}: without the fit (forecasts + bookkeeping) | **{med[name]['no_fit']:.3f}** | "
+                  f"{_each(x['no_fit'] for x in rs)} |",
+                  f"| {label}: the batched `forecast_at` call alone | {med[name]['forecast']:.3f} | "
+                  f"{_each(x['forecast'] for x in rs)} |"]
+    if has_darts:
+        rs = runs["darts"]
+        lines += [f"| darts {d['version']} `BlockRNNModel` fit + `historical_forecasts(retrain=False)` | "
+                  f"{med['darts']['total']:.3f} | {_each(x['total'] for x in rs)} |",
+                  f"| darts `historical_forecasts(retrain=False)` alone | {med['darts']['no_fit']:.3f} | "
+                  f"{_each(x['no_fit'] for x in rs)} |"]
+    lstm = r["lstm"]
+    lines += ["", f"The floor under the forecasts: `torch.nn.LSTM(1, {HIDDEN})` alone, one forward over the {ORIGINS} "
+              f"windows on {THREADS} threads, took {lstm['ms']:.2f} ms (median of 21, after the repeats) = "
+              f"{lstm['ms'] / ORIGINS:.4f} ms per origin: its recurrence is {lstm['gflop']:.3f} GFLOP "
+              f"(2 x 4 x {HIDDEN} x {HIDDEN + 1} per window and step), {lstm['gflops']:.0f} GFLOP/s."]
+    one = med["one"]["no_fit"]
+    within = sum(x["no_fit"] <= 0.05 for x in runs["one"])
+    lines += ["", f"Target <= 0.05 ms per origin without the fit (one LSTM): **{'met' if one <= 0.05 else 'NOT met'}** "
+              f"({one:.3f} ms, median; {within} of {len(runs['one'])} repeats within it; tsrnn's default "
+              f"{med['default']['no_fit']:.3f} ms)."]
+    if has_darts:
+        total, dt = med["one"]["total"], med["darts"]["total"]
+        faster = sum(a["total"] <= b["total"] for a, b in zip(runs["one"], runs["darts"], strict=True))
+        faster2 = sum(a["total"] <= b["total"] for a, b in zip(runs["default"], runs["darts"], strict=True))
+        lines.append(f"Target no slower than darts including the fit (one LSTM against darts' one): "
+                     f"**{'met' if total <= dt else 'NOT met'}** ({total:.3f} vs {dt:.3f} ms, medians; tsrnn was no "
+                     f"slower in {faster} of {len(runs['darts'])} repeats side by side; tsrnn's default "
+                     f"{med['default']['total']:.3f} ms, no slower in {faster2}).")
+        lines.append(f"darts ran in a worker process of this run, in its own virtual environment (`python -m venv "
+                     f"--system-site-packages`, `pip install darts 'pandas<3'`: darts {d['version']} fails on the "
+                     f"pandas 3 tsrnn uses, with `TypeError: unsupported operand type(s) for //: 'Timedelta' and "
+                     f"'Day'`), so with pandas {d['pandas']} and the same torch install. darts is not a dependency "
+                     "of tsrnn.")
+    elif d:
+        lines.append(f"darts could not be run: {d['error']}.")
+    else:
+        lines.append("darts was not compared in this run (no `--darts-python`).")
+    return lines
+
+
+_PARAGRAPHS = {"naive": "**No-refit naive backtest**", "arima": "**No-refit arima backtest**", "memory": "**Memory**"}
+
+
+def carried_over(done: set) -> list[str]:
+    """Paragraphs of the parts this run left out, as the section holds them, each with the command that measured
+    it: a run of one part replaces that part's figures only."""
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    match = re.search(rf"^{re.escape(SECTION)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    if not match:
+        return []
+    body = match.group(1)
+    command = re.search(r"^Command: `([^`]*)`", body, re.M)
+    load = re.search(r"load average ([0-9.]+) at the start", body)
+    kept = []
+    for part, title in _PARAGRAPHS.items():
+        if part in done:
+            continue
+        found = re.search(rf"^{re.escape(title)}.*$", body, re.M)
+        if not found:
+            continue
+        paragraph = found.group(0)
+        if not paragraph.startswith(f"{title} (measured by an earlier run") and command:
+            how = f"`{command.group(1)}`" + (f", 1-minute load average {load.group(1)}" if load else "")
+            paragraph = f"{title} (measured by an earlier run, {how})" + paragraph[len(title):]
+        kept += [paragraph, ""]
+    return kept
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="rnn,naive,arima,memory")
@@ -241,35 +426,7 @@ def main() -> None:
              f"jobs (1-minute load average {load:.1f} at the start): timings are noisy, so each figure is the median "
              f"of {args.repeats} repeats, and each comparison is measured side by side in this one run.", ""]
     if "rnn" in found:
-        r = found["rnn"]
-        lines += [f"**No-refit RNN backtest**: {ORIGINS} origins one step apart, one daily series of {r['n']} "
-                  f"observations, LSTM 1x{HIDDEN}, window {WINDOW}, horizon {HORIZON}, {args.max_steps} training "
-                  f"steps, torch {r['torch']} on 2 threads.", "",
-                  "| measure | ms per origin |", "| --- | --- |",
-                  f"| tsrnn `backtest(refit=False)`, including its one fit | {r['total']:.3f} |",
-                  f"| tsrnn `backtest(refit=False)` without the fit (forecasts + bookkeeping) | {r['no_fit']:.3f} |",
-                  f"| tsrnn: the batched `forecast_at` calls alone | {r['forecast']:.3f} |"]
-        d = r["darts"]
-        if d and "error" not in d:
-            lines += [f"| darts {d['version']} `BlockRNNModel` fit + `historical_forecasts(retrain=False)` | "
-                      f"{d['total']:.3f} |",
-                      f"| darts `historical_forecasts(retrain=False)` alone | {d['no_fit']:.3f} |"]
-        lines += ["", f"Target <= 0.05 ms per origin without the fit: {'met' if r['no_fit'] <= 0.05 else 'NOT met'} "
-                  f"({r['no_fit']:.3f} ms)."]
-        if d and "error" not in d:
-            lines.append(f"Target no slower than darts including the fit: "
-                         f"{'met' if r['total'] <= d['total'] else 'NOT met'} ({r['total']:.3f} vs {d['total']:.3f} ms).")
-            lines.append(f"darts ran in a subprocess of this run, in its own virtual environment (`python -m venv "
-                         f"--system-site-packages`, `pip install darts 'pandas<3'`: darts {d['version']} fails on the "
-                         f"pandas 3 tsrnn uses, with `TypeError: unsupported operand type(s) for //: 'Timedelta' and "
-                         f"'Day'`), so with pandas {d['pandas']} and the same torch; its model trained "
-                         f"{d['steps']} steps (tsrnn's {args.max_steps}), same batch size, window, horizon and width. "
-                         "darts is not a dependency of tsrnn.")
-        elif d:
-            lines.append(f"darts could not be run: {d['error']}.")
-        else:
-            lines.append("darts was not compared in this run (no `--darts-python`).")
-        lines.append("")
+        lines += rnn_lines(found["rnn"], args) + [""]
     for name in ("naive", "arima"):
         if name in found:
             r = found[name]
@@ -287,6 +444,7 @@ def main() -> None:
                   f"{r['wall_s']:.1f} s). Reading the long forecasts frame afterwards (`result.metrics()` builds "
                   f"{r['series'] * r['folds'] * r['horizon']:,} rows, lazily, only when asked) peaked at "
                   f"{r['frame_peak_mb']:.1f} MiB = {r['frame_ratio']:.2f}x the panel.", ""]
+    lines += carried_over(set(found))
     write_section(SECTION, "\n".join(lines))
     print("wrote benchmarks/RESULTS.md")
 

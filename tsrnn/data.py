@@ -99,6 +99,8 @@ class Panel:
         """The next ``horizon`` timestamps of every series, series after series (``[n_series * horizon]``)."""
         if self.n_series == 0:
             return pd.DatetimeIndex([])
+        if self.n_series == 1:  # one series (a single-series forecast): its own dates, without the shared grid
+            return self.future_index(0, horizon)
         ends = pd.DatetimeIndex([self.end(i) for i in range(self.n_series)])
         grid = pd.date_range(ends.min(), ends.max() + horizon * self.freq, freq=self.freq)
         first = grid.get_indexer(ends)  # the step after each end is the next grid point (no offset arithmetic on
@@ -816,6 +818,36 @@ def _refill(values, covariates, missing, offsets, policy, ids, starts, freq, cov
 # --------------------------------------------------------------------------- the contract
 
 
+def _clean_series_panel(data: pd.Series, freq, time_col: str, min_length: int, why: str) -> Panel | None:
+    """The `Panel` of a Series that needs no repair: a sorted DatetimeIndex of distinct timestamps on one
+    regular grid, finite real values. It is what the general path of `to_panel` gives (same checks, same
+    arrays), without building, sorting and checking a long frame, which costs milliseconds even for one short
+    series. None for anything else: the general path then converts it or says what is wrong."""
+    index, name = data.index, data.name
+    if (type(index) is not pd.DatetimeIndex or len(index) == 0 or not isinstance(data.dtype, np.dtype)
+            or data.dtype.kind not in "fiu" or not (name is None or isinstance(name, str))
+            or not index.is_monotonic_increasing or not index.is_unique):
+        return None
+    with np.errstate(over="ignore"):
+        values = data.to_numpy(dtype=np.float64).astype(np.float32)
+    if not np.isfinite(values).all():
+        return None
+    uid = "series" if name is None else name
+    ds = pd.DatetimeIndex(index, freq=None)
+    _check_not_epoch_numbers(ds, time_col)
+    offset = to_offset(freq) if freq is not None else _panel_freq([(uid, ds)])
+    grid = pd.date_range(ds[0], ds[-1], freq=offset)
+    if len(grid) != len(ds) or not np.array_equal(grid.asi8, ds.as_unit(grid.unit).asi8):
+        return None  # gaps or off-grid stamps
+    ids = np.empty(1, dtype=object)
+    ids[0] = uid
+    lengths = np.array([len(values)], dtype=np.int64)
+    _check_lengths(ids, lengths, min_length, why)
+    return Panel(ids=ids, values=values, offsets=np.array([0, len(values)], dtype=np.int64),
+                 starts=pd.DatetimeIndex([grid[0]]), freq=offset, covariates=np.zeros((len(values), 0), np.float32),
+                 covariate_names=(), missing=None, fill_missing=None)
+
+
 def to_panel(
     data,
     *,
@@ -885,6 +917,10 @@ def to_panel(
     elif trading:
         freq = None  # the grid is read from the data's own days below
     data = as_pandas(data, "B" if trading else freq)
+    if isinstance(data, pd.Series) and not trading and not isinstance(fill_missing, dict) and isinstance(id_col, str):
+        panel = _clean_series_panel(data, freq, time_col, min_length, why)
+        if panel is not None:
+            return panel
     if isinstance(id_col, list | tuple) and len(id_col) == 1:
         id_col = id_col[0]
     if isinstance(id_col, list | tuple):

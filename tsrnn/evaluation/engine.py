@@ -109,8 +109,10 @@ def _forecast(model: BaseForecaster, panel: Panel, plan: OriginPlan, folds: list
         series = np.tile(rows, len(folds))
         cutoffs = plan.cutoffs[:, folds].T.ravel()  # fold-major: pair j * n + i is series i at fold folds[j]
         out = model.forecast_at(panel, series, cutoffs, horizon=span, level=level)
-        return {k: {c: np.asarray(v, dtype=np.float64).reshape(len(folds), n, span)[j, :, plan.gap:]
-                    for c, v in out.items()} for j, k in enumerate(folds)}
+        # One conversion per column; each fold gets a view of it.
+        shaped = {c: np.asarray(v, dtype=np.float64).reshape(len(folds), n, span)[:, :, plan.gap:]
+                  for c, v in out.items()}
+        return {k: {c: v[j] for c, v in shaped.items()} for j, k in enumerate(folds)}
     needs_future = bool(model.known_covariates_)
     done = {}
     for k in folds:
@@ -205,12 +207,14 @@ def run_folds(forecaster: BaseForecaster, panel: Panel, plan: OriginPlan, *, ref
             if advance is not None:
                 advance(len(block))
     n, h = panel.n_series, plan.horizon
-    preds: dict[str, np.ndarray] = {}
+    have: dict[str, list[int]] = {}  # column -> the folds that have it, in order
     for k in range(n_folds):
-        for column, values in (outcomes[k][0] or {}).items():
-            if column not in preds:
-                preds[column] = np.full((n, n_folds, h), np.nan)
-            preds[column][:, k, :] = values
+        for column in outcomes[k][0] or {}:
+            have.setdefault(column, []).append(k)
+    preds: dict[str, np.ndarray] = {}
+    for column, ks in have.items():
+        preds[column] = np.full((n, n_folds, h), np.nan)
+        preds[column][:, ks, :] = np.stack([outcomes[k][0][column] for k in ks], axis=1)
     return FoldArrays(preds,
                       np.array([outcomes[k][1] for k in range(n_folds)], dtype=np.float64),
                       np.array([outcomes[k][2] for k in range(n_folds)], dtype=np.float64),
