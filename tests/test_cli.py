@@ -470,6 +470,23 @@ def test_python_dash_m_runs_the_same_command_line():
     assert done.returncode == 0 and done.stdout.strip() == f"tsrnn {tsrnn.__version__}"
 
 
+def test_console_predict_leaves_through_a_fast_exit_with_everything_written(capsys, tmp_path):
+    # Issue 14: the console script (`tsrnn.cli.run`, also behind python -m tsrnn) ends a successful predict with
+    # os._exit to skip the interpreter's teardown: the file and the printed line must be complete all the same,
+    # and a failing predict exits normally with its code.
+    model, out = tmp_path / "naive", tmp_path / "f.csv"
+    assert main(["fit", "--dataset", "shampoo", "--model", "naive", "--horizon", "3", "--out", str(model)]) == 0
+    capsys.readouterr()
+    command = [sys.executable, "-m", "tsrnn", "predict", "--model", str(model)]
+    done = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == f"wrote 3 forecasts (1 series) to {out}", done.stderr
+    assert len(pd.read_csv(out)) == 3
+    missing = subprocess.run([sys.executable, "-m", "tsrnn", "predict", "--model", str(tmp_path / "none"), "--out",
+                              str(tmp_path / "g.csv")], capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and missing.stderr.startswith("tsrnn: error:")
+    assert not (tmp_path / "g.csv").exists()
+
+
 def test_arima_with_exog_fits_predicts_and_backtests_beside_an_rnn_with_the_same_covariate(capsys, tmp_path, air):
     # The user's own column names everywhere: the data, the covariate file and the flags agree.
     names = {"unique_id": "series", "ds": "month", "y": "passengers"}

@@ -69,3 +69,16 @@ def test_precision_auto_picks_bf16_only_on_a_cuda_gpu_with_bfloat16(monkeypatch)
     assert auto_precision("cpu") == "32-true"
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
     assert auto_precision("auto") == "32-true"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="device-only: needs a CUDA GPU (issue 14's GPU path)")
+def test_fit_predict_and_reload_on_a_cuda_gpu(tmp_path):
+    import tsrnn
+
+    model = RNNForecaster(horizon=3, window=8, hidden_size=8, max_steps=5, progress=False, random_state=0,
+                          accelerator="gpu", devices=1, precision="auto").fit(series())
+    forecast = model.predict()
+    assert len(forecast) == 3 and np.isfinite(forecast["y_pred"]).all()
+    again = tsrnn.load(model.save(tmp_path / "m")).predict()
+    # the reloaded model may run on the CPU: cuDNN (TF32) and CPU kernels agree to rounding, not bit for bit
+    np.testing.assert_allclose(again["y_pred"], forecast["y_pred"], rtol=1e-2)

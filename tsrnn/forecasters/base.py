@@ -518,15 +518,15 @@ class BaseForecaster(BaseEstimator):
 
     def _format(self, panel: Panel, horizon: int, out: dict[str, np.ndarray]) -> pd.DataFrame:
         ids = np.repeat(panel.ids, horizon)
-        frame = pd.DataFrame({**split_ids(ids, self.data_kwargs_["id_col"]), "ds": panel.future_timestamps(horizon)})
+        columns = {**split_ids(ids, self.data_kwargs_["id_col"]), "ds": panel.future_timestamps(horizon)}
         if POINT in out:  # the point forecast first, whatever order the subclass built its columns in
             out = {POINT: out[POINT], **{k: v for k, v in out.items() if k != POINT}}
         for name, arr in out.items():
             arr = np.asarray(arr, dtype=np.float64)
             if arr.shape != (panel.n_series, horizon):  # a bug in a subclass, not a user error
                 raise AssertionError(f"{name} has shape {arr.shape}, expected {(panel.n_series, horizon)}")
-            frame[name] = arr.ravel()
-        return frame
+            columns[name] = arr.ravel()
+        return pd.DataFrame(columns)  # one construction: column by column costs ~0.1 ms more per predict (issue 14)
 
 
 def _warn_ignored(model, ignored: list, stacklevel: int) -> None:

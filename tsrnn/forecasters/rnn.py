@@ -366,7 +366,12 @@ class RNNForecaster(BaseForecaster):
         for the rest of the process). None: one thread, which is predictable where other work shares the cores
         (two threads were 1.7-7x slower there, one thread unaffected) but about 2.6x slower than two threads
         on an idle 2-core machine (benchmarks/RESULTS.md, "Thread policy"): on a machine of your own, pass
-        ``num_threads=os.cpu_count()``. A given seed gives the same
+        ``num_threads=os.cpu_count()``. With more than one thread on a machine others use too, start Python
+        with ``OMP_WAIT_POLICY=PASSIVE`` (it must be set before torch is imported; tsrnn never sets it, as it
+        holds for the whole process): torch's OpenMP threads then sleep instead of spinning between the many
+        small parallel steps of a recurrent network, which made two threads beside a busy process 1.5-1.7x
+        faster (the plain loop, neuralforecast and tsrnn alike; "Training throughput against neuralforecast").
+        A given seed gives the same
         forecast with the same ``num_threads``; other thread counts can change the last bits of float32 sums
         and so, through training, the forecast slightly.
     accelerator, devices, precision, progress, trainer_kwargs : passed to ``lightning.Trainer``

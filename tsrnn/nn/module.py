@@ -64,17 +64,20 @@ class ForecastModule(pl.LightningModule):
     def batch_loss(self, batch, zero_forecast: bool = False) -> torch.Tensor:
         """The loss on ``batch``; ``zero_forecast`` scores an all-zero network output instead (a reference for
         `check_trained`: the window mean under per-window scaling, the scaler's location otherwise)."""
+        return self._batch_losses(batch, (zero_forecast,))[0]
+
+    def _batch_losses(self, batch, zero_forecast: tuple[bool, ...]) -> list[torch.Tensor]:
+        """`batch_loss` for each flag of ``zero_forecast``, from one forward pass."""
         past, future_known, target = batch  # [B, window, F], [B, horizon, K], [B, horizon]
         out, loc, scale = self.net(past, future_known)  # out: [B, horizon, n_outputs]
-        if zero_forecast:
-            out = torch.zeros_like(out)
         target = (target - loc[..., 0]) / scale[..., 0]  # the net's normalised units
         naive_scale = None
         if self.loss_name == "mase":
             y = (past[..., 0] - loc[..., 0]) / scale[..., 0]  # [B, window]
             # Floored so a flat window cannot weigh thousands of times more than the others.
             naive_scale = (y[:, 1:] - y[:, :-1]).abs().mean(dim=1).nan_to_num(1.0).clamp_min(1e-2)  # [B]
-        return forecast_loss(self.loss_name, out, target, self.quantiles, naive_scale)
+        return [forecast_loss(self.loss_name, torch.zeros_like(out) if zero else out, target, self.quantiles,
+                              naive_scale) for zero in zero_forecast]
 
     def training_step(self, batch, batch_idx):
         loss = self.batch_loss(batch)
@@ -106,8 +109,7 @@ class ForecastModule(pl.LightningModule):
         self.net.eval()
         try:
             with torch.no_grad():
-                loss = float(self.batch_loss(batch))
-                zero = float(self.batch_loss(batch, zero_forecast=True))
+                loss, zero = map(float, self._batch_losses(batch, (False, True)))  # one forward pass (issue 14)
         finally:
             self.net.train(was_training)
         if not math.isfinite(loss):
