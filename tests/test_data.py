@@ -797,3 +797,10 @@ def test_daily_series_one_without_weekend_rows_are_one_daily_panel():
     monthly = pd.DataFrame({"unique_id": "c", "ds": pd.date_range("2024-01-01", periods=5, freq="MS"), "y": 1.0})
     with pytest.raises(Exception, match="different frequencies"):
         to_panel(pd.concat([df, monthly]))
+
+
+def test_unhashable_series_ids_are_named_with_their_row():
+    df = pd.DataFrame({"unique_id": ["a", "a", [2], [2]], "ds": pd.to_datetime(["2020-01-01", "2020-01-02"] * 2),
+                       "y": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(DataError, match="holds a list as the series id at row 2"):
+        to_panel(df)

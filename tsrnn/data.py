@@ -8,7 +8,7 @@ from __future__ import annotations
 import numbers
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -928,6 +928,13 @@ def to_panel(
     frame, layout = _as_long(data, id_col, time_col, target_col)
     if len(frame) == 0:
         raise _fail("the input has no rows: an empty frame cannot be forecast")
+
+    try:  # ids are grouped and sorted below: lists, dicts or arrays as ids would fail deep inside pandas
+        pd.factorize(frame[id_col])
+    except TypeError:
+        row = next(i for i, v in enumerate(frame[id_col]) if not isinstance(v, Hashable))
+        raise _fail(f"column {id_col!r} holds a {type(frame[id_col].iloc[row]).__name__} as the series id at row "
+                    f"{row}: ids must be strings or numbers (several id columns: id_col=[...])") from None
 
     # Timestamps.
     frame[time_col] = _parse_times(frame[time_col], time_col, frame[id_col], freq="B" if trading else freq)
