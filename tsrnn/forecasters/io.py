@@ -333,9 +333,9 @@ def _open_verified(path: Path, manifest: dict, name: str):
         raise
 
 
+_IN_MEMORY = 1 << 24  # array files up to this size are read into memory at once
 # The header numpy's ``save`` writes for a plain array (format 1.0), e.g. ``{'descr': '<f8', 'fortran_order':
 # False, 'shape': (176,), }`` padded with spaces: matched exactly and read without a Python-literal parser.
-_IN_MEMORY = 1 << 24
 _NPY_MAGIC = b"\x93NUMPY\x01\x00"
 _NPY_HEADER = re.compile(rb"\{'descr': '([<>|][biuf]\d{1,2})', 'fortran_order': False, "
                          rb"'shape': \((|\d+,|\d+(?:, \d+)+)\), \} *\n")

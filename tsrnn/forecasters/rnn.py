@@ -1409,10 +1409,9 @@ class RNNForecaster(BaseForecaster):
         short = cutoffs - shift < self.window_
         if self.window is None and short.any():  # histories shorter than the window: padded, by `_predict`
             out = {}
-            for part, default in ((~short, False), (short, True)):
+            for part, predict_at in ((~short, self._predict_at), (short, super()._predict_at)):
                 if part.any():
-                    one = (BaseForecaster._predict_at if default else type(self)._predict_at)(
-                        self, panel, series[part], cutoffs[part], horizon, None, levels)
+                    one = predict_at(panel, series[part], cutoffs[part], horizon, None, levels)
                     for name, values in one.items():
                         out.setdefault(name, np.full((len(series), horizon), np.nan))[part] = values
             return out
