@@ -290,6 +290,22 @@ class _WrongColumn(NaiveForecaster):
         return {"yhat": super()._predict(panel, horizon, X_future, levels)["y_pred"]}
 
 
+class _HandsOutItsState(NaiveForecaster):
+    def _fit(self, panel):
+        super()._fit(panel)
+        self.table_ = None
+
+    def _predict(self, panel, horizon, X_future, levels):
+        if self.table_ is None:  # computed once and kept: every forecast frame must hold a copy of it
+            self.table_ = super()._predict(panel, horizon, X_future, levels)["y_pred"]
+        return {"y_pred": self.table_}
+
+    def _format(self, panel, horizon, out):  # the frame adopts the model's own array, as a careless _format might
+        frame = super()._format(panel, horizon, out)
+        return pd.DataFrame({**{c: frame[c].to_numpy() for c in frame.columns[:2]}, "y_pred": out["y_pred"].ravel()},
+                            copy=False)
+
+
 class _ValidatesInInit(NaiveForecaster):
     def __init__(self, alpha=0.5):
         if not 0 < alpha < 1:
@@ -326,6 +342,7 @@ class _AlwaysFitted(NaiveForecaster):
         (_ShiftedTimestamps(), "timestamps of series 'a'"),
         (_NanForecast(), "missing or infinite value: series 'a'"),
         (_WrongColumn(), "columns must start with"),
+        (_HandsOutItsState(), "predict after the caller wrote into an earlier forecast frame"),
         (_ValidatesInInit(), "fails on placeholder values"),
         (_ExtraAttribute(), "sets ['cache']"),
         (_ChangesParams(), "fit changed its parameters: alpha=1.0"),

@@ -150,6 +150,11 @@ def check_forecaster(forecaster, df=None, horizon: int = 3, X_future=None) -> No
     other = clone(seeded).fit(df)
     _assert_same_forecast(first, other.predict(horizon=horizon, X_future=X_future),
                           f"two clones of {name} with the same parameters (random_state included)")
+    scribbled = model.predict(horizon=horizon, X_future=X_future)  # the user's frame to change as they like
+    for k in np.flatnonzero(scribbled.dtypes.map(lambda t: t.kind == "f").to_numpy()):
+        scribbled.iloc[:, k] = -1e9  # in place: a frame sharing memory with the model's arrays would leak it
+    _assert_same_forecast(first, model.predict(horizon=horizon, X_future=X_future),
+                          f"{name}.predict after the caller wrote into an earlier forecast frame")
     _assert_unchanged(df, snapshot, name)
     _check_predict_at(model, df, horizon, name)
     _check_custom_columns(seeded, df, X_future, horizon, first, name)
