@@ -69,7 +69,8 @@ _FOLD_STRIDE = 1_000_000
 def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recursive: bool = True,
               positive: bool = False) -> dict:
     """The default search space of `RNNForecaster`: cell, size, depth, window, dropout, learning rate, scaler,
-    strategy, the linear skip path, the loss and the target transform.
+    strategy, the linear skip path, the window statistics (with the window scaler), the loss and the target
+    transform.
 
     ``window`` runs over multiples of the season length (of 4 when the season is shorter), from one
     season up to ``max(4 seasons, 32 steps)``, capped at ``max_window``; ``dropout`` (between stacked
@@ -84,10 +85,10 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     -------
     >>> from optuna.trial import FixedTrial
     >>> trial = FixedTrial({"cell": "gru", "hidden_size": 16, "num_layers": 1, "window": 24,
-    ...                     "learning_rate": 0.01, "scaler": "window", "strategy": "direct", "linear_skip": True,
-    ...                     "loss": "mae", "target_transform": None, "deseasonalize": "auto"})
+    ...                     "learning_rate": 0.01, "scaler": "window", "window_stats": False, "strategy": "direct",
+    ...                     "linear_skip": True, "loss": "mae", "target_transform": None, "deseasonalize": "auto"})
     >>> rnn_space(trial, season_length=12)
-    {'cell': 'gru', 'hidden_size': 16, 'num_layers': 1, 'dropout': 0.0, 'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'strategy': 'direct', 'linear_skip': True, 'loss': 'mae', 'target_transform': None, 'deseasonalize': 'auto'}
+    {'cell': 'gru', 'hidden_size': 16, 'num_layers': 1, 'dropout': 0.0, 'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'window_stats': False, 'strategy': 'direct', 'linear_skip': True, 'loss': 'mae', 'target_transform': None, 'deseasonalize': 'auto'}
     """
     params = {"cell": trial.suggest_categorical("cell", ["lstm", "gru", "rnn"]),
               "hidden_size": trial.suggest_int("hidden_size", 8, 128, log=True),
@@ -96,6 +97,8 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     params["window"] = _window(trial, season_length, max_window)
     params["learning_rate"] = trial.suggest_float("learning_rate", 1e-4, 3e-2, log=True)
     params["scaler"] = trial.suggest_categorical("scaler", ["window", "standard", "robust"])
+    if params["scaler"] == "window":  # the other scalers keep the level in the inputs: nothing to add back
+        params["window_stats"] = trial.suggest_categorical("window_stats", [False, True])
     strategies = ["direct", "recursive", "seq2seq"] if recursive else ["direct", "seq2seq"]
     params["strategy"] = trial.suggest_categorical("strategy", strategies)
     params["linear_skip"] = trial.suggest_categorical("linear_skip", [True, False])
@@ -225,8 +228,8 @@ def default_space(forecaster: BaseForecaster, df, horizon: int, folds: int = 3, 
     >>> from tsrnn import RNNForecaster
     >>> space = default_space(RNNForecaster(), tsrnn.load_dataset("shampoo"), horizon=3)
     >>> space(optuna.trial.FixedTrial({"cell": "lstm", "hidden_size": 8, "num_layers": 1, "window": 12,
-    ...                                "learning_rate": 0.003, "scaler": "window", "strategy": "direct",
-    ...                                "linear_skip": True, "loss": "mae", "target_transform": "log",
+    ...                                "learning_rate": 0.003, "scaler": "window", "window_stats": False,
+    ...                                "strategy": "direct", "linear_skip": True, "loss": "mae", "target_transform": "log",
     ...                                "deseasonalize": None}))["window"]
     12
     """

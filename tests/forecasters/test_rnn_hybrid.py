@@ -127,3 +127,54 @@ def test_mase_loss_weighs_windows_by_their_own_naive_error():
     target = torch.tensor([[2.0], [2.0]])
     loss = module.batch_loss((past, torch.zeros(2, 1, 0), target))
     assert float(loss.detach()) == pytest.approx((2.0 / 1.0 + 2.0 / 4.0) / 2)
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive", "seq2seq"])
+def test_window_stats_give_the_head_the_level_the_normalisation_removed(strategy):
+    """Two windows of the same shape at different levels: one normalised input, so without the statistics the
+    network's normalised output is identical; with them the head reads each window's mean and log-spread,
+    weighted by its last two input columns."""
+    past = torch.tensor([[1.0, 3.0, 2.0, 5.0, 4.0, 7.0]]).unsqueeze(-1)  # [1, 6, 1]: mean 11/3, spread s
+    pair = torch.cat([past, past * 2.0 + 1.0, past + 100.0])  # the same shape, other levels and spreads
+    for stats in (False, True):
+        torch.manual_seed(0)
+        net = ForecastNet("gru", strategy, 1, [], 4, 1, 0.0, 3, 1, window_norm=True, window_stats=stats)
+        assert net.head.in_features == 4 + 2 * stats
+        out, loc, scale = net(pair, torch.zeros(3, 3, 0))
+        if not stats:
+            torch.testing.assert_close(out[0], out[1])
+            torch.testing.assert_close(out[0], out[2])
+            continue
+        assert not torch.allclose(out[0], out[1])
+        with torch.no_grad():  # the head's weights on the statistics, by hand, for the direct head's first step
+            net.head.weight.zero_()
+            net.head.bias.zero_()
+            net.head.weight[:, -2] = 1.0  # the window's mean
+            net.head.weight[:, -1] = 0.5  # its log standard deviation
+        out, loc, scale = net(pair, torch.zeros(3, 3, 0))
+        std = past[0, :, 0].std(unbiased=False)
+        # The third window's mean (103.7) is clamped to 10: a level far outside the series' own cannot blow up.
+        expected = torch.tensor([11 / 3 + 0.5 * std.log(), 2 * 11 / 3 + 1 + 0.5 * (2 * std).log(),
+                                 10.0 + 0.5 * std.log()])
+        torch.testing.assert_close(out[:, 0, 0], expected)
+
+
+def test_window_stats_need_the_window_normalisation_and_a_recurrent_cell():
+    assert ForecastNet("gru", "direct", 1, [], 4, 1, 0.0, 3, 1, window_norm=False, window_stats=True).head.in_features == 4
+    linear = ForecastNet("linear", "direct", 1, [], 4, 1, 0.0, 3, 1, window_norm=True, linear_skip=True, window=6,
+                         window_stats=True)
+    assert not linear.window_stats
+
+
+def test_window_stats_fit_save_and_load(tmp_path):
+    df = seasonal_frame()
+    model = RNNForecaster(**TINY, window_stats=True).fit(df)
+    assert model.net_.head.in_features == 4 + 2 and model.net_.config.window_stats
+    model.save(tmp_path / "m")
+    import tsrnn
+
+    loaded = tsrnn.load(tmp_path / "m")
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict())
+    assert RNNForecaster(**TINY).fit(df).net_.head.in_features == 4  # off by default
+    with pytest.raises(ValueError, match="window_stats"):
+        RNNForecaster(**TINY, window_stats="yes").fit(df)

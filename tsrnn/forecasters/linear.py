@@ -24,7 +24,8 @@ class LinearForecaster(RNNForecaster):
     shipped dataset and on M4 Weekly). A few times faster to fit than the default RNN.
 
     The parameters are those of `RNNForecaster` that do not describe the recurrent network (``cell``,
-    ``hidden_size``, ``num_layers``, ``dropout``, ``strategy``, ``linear_skip`` and ``n_models`` are fixed).
+    ``hidden_size``, ``num_layers``, ``dropout``, ``strategy``, ``linear_skip``, ``window_stats`` and ``n_models``
+    are fixed).
 
     Example
     -------
@@ -102,4 +103,5 @@ class LinearForecaster(RNNForecaster):
     dropout = property(lambda self: 0.0)
     strategy = property(lambda self: "direct")
     linear_skip = property(lambda self: True)
+    window_stats = property(lambda self: False)  # nothing but the linear path, which reads the window alone
     n_models = property(lambda self: 1)

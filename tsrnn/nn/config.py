@@ -44,6 +44,7 @@ class NetworkConfig:
     feedback_index: int = 0
     linear_skip: bool = False
     window: int | None = None
+    window_stats: bool = False  # False for folders saved before it existed: their heads have no such inputs
 
     def __post_init__(self):
         if self.cell not in (*CELLS, LINEAR_CELL):

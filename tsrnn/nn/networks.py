@@ -54,6 +54,11 @@ class ForecastNet(nn.Module):
     horizon step and output, summed with the recurrent head (LSTNet's "highway"). The linear part carries
     what is simple and persistent (level, trend, seasonal lags); the recurrent part learns the rest.
 
+    ``window_stats`` (with ``window_norm``, recurrent cells) gives the head what the window normalisation
+    removed: the window's mean and the log of its standard deviation in the units the network receives (the
+    series divided by its mean magnitude), so the network can tell a window far above its series' usual level
+    from one at it, and learn mean reversion (as DeepAR and TFT feed the target's scale to the network).
+
     Build it from a `NetworkConfig` with `from_config` (what `RNNForecaster` does); the keyword constructor
     takes the same fields.
 
@@ -69,12 +74,14 @@ class ForecastNet(nn.Module):
 
     def __init__(self, cell: str, strategy: str, n_features: int, known_idx: list[int], hidden_size: int,
                  num_layers: int, dropout: float, horizon: int, n_outputs: int, window_norm: bool,
-                 feedback_index: int = 0, linear_skip: bool = False, window: int | None = None):
+                 feedback_index: int = 0, linear_skip: bool = False, window: int | None = None,
+                 window_stats: bool = False):
         super().__init__()
         self.config = NetworkConfig(cell=cell, strategy=strategy, n_features=n_features, horizon=horizon,
                                     known_idx=tuple(known_idx), hidden_size=hidden_size, num_layers=num_layers,
                                     dropout=dropout, n_outputs=n_outputs, window_norm=window_norm,
-                                    feedback_index=feedback_index, linear_skip=linear_skip, window=window)
+                                    feedback_index=feedback_index, linear_skip=linear_skip, window=window,
+                                    window_stats=window_stats)
         self.strategy = strategy
         self.horizon = horizon
         self.n_outputs = n_outputs
@@ -83,6 +90,9 @@ class ForecastNet(nn.Module):
         self.register_buffer("known_idx", torch.as_tensor(known_idx, dtype=torch.long), persistent=False)
         n_known = len(known_idx)
         self.recurrent = cell != LINEAR_CELL
+        # Without window normalisation the inputs keep each series' level already: nothing to add back.
+        self.window_stats = bool(window_stats) and window_norm and self.recurrent
+        n_stats = 2 if self.window_stats else 0
         if not self.recurrent:  # the linear window model: the skip path, plus the known future features
             if not linear_skip or strategy != "direct":
                 raise ValueError("cell='linear' is the linear path alone: it needs linear_skip=True and "
@@ -90,14 +100,14 @@ class ForecastNet(nn.Module):
             self.head = nn.Linear(horizon * n_known, horizon * n_outputs) if n_known else None
         elif strategy == "recursive":
             self.encoder = make_rnn(cell, 1 + n_known, hidden_size, num_layers, dropout)
-            self.head = nn.Linear(hidden_size, n_outputs)
+            self.head = nn.Linear(hidden_size + n_stats, n_outputs)
         elif strategy == "seq2seq":
             self.encoder = make_rnn(cell, n_features, hidden_size, num_layers, dropout)
             self.decoder = make_rnn(cell, 1 + n_known, hidden_size, num_layers, dropout)
-            self.head = nn.Linear(hidden_size, n_outputs)
+            self.head = nn.Linear(hidden_size + n_stats, n_outputs)
         else:
             self.encoder = make_rnn(cell, n_features, hidden_size, num_layers, dropout)
-            self.head = nn.Linear(hidden_size + horizon * n_known, horizon * n_outputs)
+            self.head = nn.Linear(hidden_size + horizon * n_known + n_stats, horizon * n_outputs)
         self.skip = None
         if linear_skip:
             if window is None:
@@ -129,12 +139,19 @@ class ForecastNet(nn.Module):
         base = torch.zeros(len(y), horizon, self.n_outputs, dtype=y.dtype, device=y.device)
         if self.skip is not None:
             base = self.skip(y[..., 0]).view(len(y), self.horizon, self.n_outputs)[:, :horizon]  # [batch, H, Q]
+        stats = None
+        if self.window_stats:  # clamped: a flat window's log-spread (the 1e-5 floor) must not dominate the head
+            stats = torch.cat([loc[:, 0].clamp(-10.0, 10.0), scale[:, 0].log().clamp(-5.0, 5.0)], dim=-1)  # [batch, 2]
         # Every strategy adds the recurrent part to ``base``; recursive and seq2seq feed the sum back.
-        return self._recurrent(y, past, future_known, base), loc, scale
+        return self._recurrent(y, past, future_known, base, stats), loc, scale
 
-    def _recurrent(self, y, past, future_known, base):
-        # y: [batch, window, 1] normalised target; past: [batch, window, features]; base: [batch, horizon, Q]
+    def _recurrent(self, y, past, future_known, base, stats=None):
+        # y: [batch, window, 1] normalised target; past: [batch, window, features]; base: [batch, horizon, Q];
+        # stats: [batch, 2] (the window's location and log-spread) or None
         horizon = future_known.shape[1]
+
+        def head(hidden):  # [batch, hidden(+known)] -> the head's outputs, with the window's statistics
+            return self.head(hidden if stats is None else torch.cat([hidden, stats], dim=-1))
         if not self.recurrent:
             if self.head is None:
                 return base
@@ -144,19 +161,19 @@ class ForecastNet(nn.Module):
             _, state = self.encoder(torch.cat([y, past[..., 1:]], dim=-1))
             last = _top_hidden(state)  # [batch, hidden]
             flat = torch.cat([last, future_known.reshape(len(last), -1)], dim=-1)
-            return self.head(flat).view(len(last), self.horizon, self.n_outputs)[:, :horizon] + base
+            return head(flat).view(len(last), self.horizon, self.n_outputs)[:, :horizon] + base
         if self.strategy == "recursive":
             known = torch.cat([past[..., self.known_idx], future_known], dim=1)  # [batch, window + horizon, k]
             window = past.shape[1]
             # Each input pairs y_s with the known features of the step being predicted, s + 1.
             enc_out, state = self.encoder(torch.cat([y, known[:, 1 : window + 1]], dim=-1))
-            step_out = self.head(enc_out[:, -1]) + base[:, 0]  # [batch, n_outputs]
+            step_out = head(enc_out[:, -1]) + base[:, 0]  # [batch, n_outputs]
             outs = [step_out]
             for k in range(1, horizon):
                 inp = torch.cat([step_out[:, self.feedback_index : self.feedback_index + 1],
                                  known[:, window + k]], dim=-1)  # [batch, 1 + k]
                 dec_out, state = self.encoder(inp.unsqueeze(1), state)
-                step_out = self.head(dec_out[:, -1]) + base[:, k]
+                step_out = head(dec_out[:, -1]) + base[:, k]
                 outs.append(step_out)
             return torch.stack(outs, dim=1)  # [batch, horizon, n_outputs]
         # seq2seq
@@ -165,7 +182,7 @@ class ForecastNet(nn.Module):
         outs = []
         for k in range(horizon):
             dec_out, state = self.decoder(torch.cat([prev, future_known[:, k]], dim=-1).unsqueeze(1), state)
-            step_out = self.head(dec_out[:, -1]) + base[:, k]  # [batch, n_outputs]
+            step_out = head(dec_out[:, -1]) + base[:, k]  # [batch, n_outputs]
             outs.append(step_out)
             prev = step_out[:, self.feedback_index : self.feedback_index + 1]
         return torch.stack(outs, dim=1)
