@@ -381,6 +381,9 @@ print(pd.DataFrame({name: results[name].metrics(by="series")["MASE"] for name in
 # 4. Use `n_models=3` or more when forecasts must be stable from one retraining to the next.
 # 4b. Keep `deseasonalize="both"` (the default) unless fit time matters more than accuracy; then compare
 #    `None` and `"auto"` by backtest.
+# 4c. On series that revert to a level (rates, unemployment, inflation), try `window_stats=True`: the network
+#    then sees where each window sits against its series' usual level, which the per-window normalisation
+#    hides. It helped macroeconomic series and hurt M4 Weekly (`benchmarks/RESULTS.md`), so compare by backtest.
 # 5. Always report `LinearForecaster` beside the RNN. If the RNN does not beat it, the recurrence is not
 #    earning its cost on your data.
 # 6. One seed and one set of origins is a small experiment: differences of a few hundredths of MASE are
