@@ -29,3 +29,33 @@ def test_import_tsrnn_alone():
     code = "import sys, tsrnn\nassert 'torch' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+# Loading a saved model and forecasting from it never imports scikit-learn, scipy or statsmodels: the forecasters
+# speak scikit-learn's estimator protocol without importing it (tsrnn/_estimator.py), which keeps `tsrnn predict`
+# under two seconds (benchmarks/RESULTS.md, issue 14). Naive and RNN models; torch only for the RNN.
+_LOAD_AND_PREDICT = """
+import sys
+import tsrnn
+model = tsrnn.load(sys.argv[1])
+model.predict(horizon=3)
+heavy = sorted(m for m in ("sklearn", "scipy", "statsmodels", "lightning") if m in sys.modules)
+print(",".join(heavy))
+"""
+
+
+def test_loading_and_forecasting_do_not_import_scikit_learn(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from tsrnn import NaiveForecaster, RNNForecaster
+
+    y = pd.Series(np.sin(np.arange(60) / 3.0) + 2, index=pd.date_range("2020-01-01", periods=60, freq="MS"), name="s")
+    NaiveForecaster().fit(y).save(tmp_path / "naive")
+    RNNForecaster(horizon=3, window=12, hidden_size=4, max_steps=2, progress=False, random_state=0,
+                  accelerator="cpu").fit(y).save(tmp_path / "rnn")
+    for name in ("naive", "rnn"):
+        result = subprocess.run([sys.executable, "-c", _LOAD_AND_PREDICT, str(tmp_path / name)], capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stderr.strip().splitlines()[-3:]
+        assert result.stdout.strip() == "", f"loading and forecasting a {name} model imported {result.stdout.strip()}"

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tsrnn.errors import DataError
+from tsrnn.errors import DataError, NotFittedError
 from tsrnn.windows import SlidingWindowTransformer
 
 

@@ -5,8 +5,6 @@ Every error tsrnn raises about user input subclasses ValueError; training failur
 
 from __future__ import annotations
 
-from sklearn.exceptions import NotFittedError
-
 __all__ = ["DataError", "InvalidParameterError", "NotFittedError", "TrainingDivergedError",
            "IncompatibleModelError", "OutputExistsError"]
 
@@ -21,6 +19,24 @@ class DataError(ValueError):
     ... except ValueError as err:
     ...     print(err)
     column 'y' is missing
+    """
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A forecaster used before ``fit`` (``predict``, ``save``, the fitted attributes).
+
+    A ValueError and an AttributeError, as scikit-learn's ``NotFittedError`` is; tsrnn's own class, so that
+    loading and forecasting never import scikit-learn (``except sklearn.exceptions.NotFittedError`` does not
+    catch it: catch this class, or ValueError).
+
+    Example
+    -------
+    >>> from tsrnn import NaiveForecaster
+    >>> try:
+    ...     NaiveForecaster().predict(horizon=2)
+    ... except NotFittedError as err:
+    ...     print(type(err).__name__, isinstance(err, ValueError))
+    NotFittedError True
     """
 
 

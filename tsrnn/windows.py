@@ -6,9 +6,8 @@ The neural training path uses only the index functions: windows are gathered per
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
+from ._estimator import Estimator, check_is_fitted
 from .data import Panel, check_positive_int, to_panel
 
 __all__ = ["window_origins", "gather", "SlidingWindowTransformer"]
@@ -56,13 +55,14 @@ def gather(values: np.ndarray, offsets: np.ndarray, series: np.ndarray, origins:
     return values[rows]
 
 
-class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
+class SlidingWindowTransformer(Estimator):
     """Cut series into lookback windows (features) and the values that follow them (targets).
 
     ``transform(data)`` returns ``X``: ``[n_windows, window]`` (the target's lags, oldest first, then each
     covariate's lags); ``transform_xy(data)`` also returns ``Y``: ``[n_windows, horizon]``. ``data`` is anything
     `tsrnn.data.to_panel` accepts. Feed ``X, Y`` to any scikit-learn regressor or pipeline: that is a
-    direct multi-output "regression on windows" baseline.
+    direct multi-output "regression on windows" baseline. A scikit-learn transformer by its methods and tags (it
+    does not import scikit-learn: the RNN's training path uses this module's index functions).
 
     Example
     -------
@@ -99,6 +99,17 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """The lookback windows of every (series, origin): ``[n_windows, window * (1 + n_covariates)]``."""
         return self.transform_xy(X)[0]
+
+    def fit_transform(self, X, y=None):
+        """``fit(X).transform(X)``."""
+        return self.fit(X).transform(X)
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import TransformerTags
+
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags = TransformerTags()
+        return tags
 
     def transform_xy(self, X):
         """Lookback windows and the ``horizon`` values after each: ``(X [n, window * k], Y [n, horizon])``."""

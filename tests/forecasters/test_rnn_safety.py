@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError  # what scikit-learn's own check raises
 from sklearn.utils.validation import check_is_fitted
 
 from tsrnn.errors import InvalidParameterError, NotFittedError, TrainingDivergedError
@@ -40,7 +41,7 @@ def two_series() -> pd.DataFrame:
 
 
 def assert_unfitted(model: RNNForecaster) -> None:
-    with pytest.raises(NotFittedError):
+    with pytest.raises(SklearnNotFittedError):
         check_is_fitted(model)
     assert not [k for k in vars(model) if k.endswith("_")]
 

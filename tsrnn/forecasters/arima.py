@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
-from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
+from .._estimator import check_is_fitted
 from .._parallel import check_backend, map_jobs
 from .._schema import POINT, interval_column, interval_column_names
 from .._validation import check_bool, check_int, check_n_jobs, check_str_list

@@ -15,15 +15,14 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
+from .._estimator import Estimator, check_is_fitted
 from .._schema import POINT, interval_column
 from .._validation import check_positive_int
 from ..data import Panel, as_pandas, future_covariates, split_ids, to_panel
 from ..errors import DataError, InvalidParameterError
 from ..frequency import TRADING
-from .tags import ForecasterTags, SklearnForecasterTags
+from .tags import ForecasterTags, _sklearn_forecaster_tags
 
 __all__ = ["BaseForecaster", "check_positive_int", "check_levels", "normal_interval"]
 
@@ -68,7 +67,7 @@ def normal_interval(mean: np.ndarray, sigma: np.ndarray, levels: list[float]) ->
     return out
 
 
-class BaseForecaster(BaseEstimator):
+class BaseForecaster(Estimator):
     """Shared fit/predict path of every forecaster (the template method).
 
     Subclasses implement
@@ -189,10 +188,14 @@ class BaseForecaster(BaseEstimator):
         return [{}]
 
     # -- declared capabilities (public, read-only) -----------------------------------------------------
-    def __sklearn_tags__(self) -> SklearnForecasterTags:
+    def _declared_tags(self) -> ForecasterTags:
+        """The capabilities `get_forecaster_tags` reports (scikit-learn's ``get_tags`` finds them too)."""
+        return replace(self._tags(), horizon_param=self._horizon_param, execution_params=self._execution_params)
+
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        own = replace(self._tags(), horizon_param=self._horizon_param, execution_params=self._execution_params)
-        tags = SklearnForecasterTags(**{f.name: getattr(tags, f.name) for f in fields(tags)}, forecaster_tags=own)
+        cls = _sklearn_forecaster_tags()
+        tags = cls(**{f.name: getattr(tags, f.name) for f in fields(tags)}, forecaster_tags=self._declared_tags())
         tags.target_tags.required = True  # a forecaster learns from the target itself
         tags.non_deterministic = tags.forecaster_tags.needs_torch
         return tags

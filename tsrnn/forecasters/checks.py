@@ -10,11 +10,11 @@ import inspect
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
+from .._estimator import check_is_fitted
 from .._schema import POINT
 from ..data import Panel, to_panel
+from ..errors import NotFittedError
 from .base import _panel_future
 
 __all__ = ["check_forecaster", "synthetic_panel", "synthetic_future"]

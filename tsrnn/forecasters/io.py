@@ -14,6 +14,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+from .._estimator import check_is_fitted
 from .._files import atomic_write_bytes, atomic_write_text, fsync_dir, umask_mode
 from ..errors import IncompatibleModelError, OutputExistsError
 
@@ -797,8 +798,6 @@ def save_forecaster(est, path: str | os.PathLike, *, horizon: int | None = None,
     >>> load_forecaster(path).predict(3)["y_pred"].tolist()
     [3.0, 4.0, 3.0]
     """
-    from sklearn.utils.validation import check_is_fitted
-
     from .. import registry
 
     name = type(est).__name__

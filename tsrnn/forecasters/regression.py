@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from .._estimator import check_is_fitted
 from .._schema import POINT
 from .._validation import check_choice, check_positive_int, check_str_list
 from ..data import Panel, static_values
@@ -150,16 +151,12 @@ class RegressionForecaster(BaseForecaster):
     @property
     def categorical_covariates_(self) -> tuple[str, ...]:
         """The covariates the fitted model one-hot encodes (``categorical_covariates``)."""
-        from sklearn.utils.validation import check_is_fitted
-
         check_is_fitted(self)
         return tuple(self.categorical_covariates or [])
 
     @property
     def known_covariates_(self) -> tuple[str, ...]:
         """The future covariates of the fitted model: ``predict`` needs their values for the horizon."""
-        from sklearn.utils.validation import check_is_fitted
-
         check_is_fitted(self)
         return tuple(self._roles()[1])
 

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._estimator import check_is_fitted
 from .._schema import POINT, interval_column, level_quantiles, quantile_column
 from .._validation import check_bool, check_choice, check_int, check_random_state, check_real, check_str_list
 from ..data import Panel, check_positive_int, static_values
@@ -590,16 +591,12 @@ class RNNForecaster(BaseForecaster):
     @property
     def known_covariates_(self) -> tuple[str, ...]:
         """The future covariates of the fitted model: ``predict`` needs their values for the horizon."""
-        from sklearn.utils.validation import check_is_fitted
-
         check_is_fitted(self)
         return tuple(self.future_covariates or [])
 
     @property
     def categorical_covariates_(self) -> tuple[str, ...]:
         """The covariates the fitted network reads through embeddings (``categorical_covariates``)."""
-        from sklearn.utils.validation import check_is_fitted
-
         check_is_fitted(self)
         return tuple(getattr(self, "categorical_covariates", None) or [])
 
@@ -1059,7 +1056,6 @@ class RNNForecaster(BaseForecaster):
         """
         import lightning.pytorch as pl
         import torch
-        from sklearn.utils.validation import check_is_fitted
 
         from ..nn.networks import MedianEnsemble
 

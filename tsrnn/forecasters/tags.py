@@ -1,12 +1,11 @@
-"""What a forecaster can do, declared instead of guessed: the `ForecasterTags` every forecaster reports through
-scikit-learn's ``__sklearn_tags__``, read with `get_forecaster_tags`.
+"""What a forecaster can do, declared instead of guessed: the `ForecasterTags` every forecaster reports, read with
+`get_forecaster_tags` (and through scikit-learn's ``__sklearn_tags__`` by its own tools).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-
-from sklearn.utils import Tags, get_tags
 
 __all__ = ["ForecasterTags", "SklearnForecasterTags", "get_forecaster_tags"]
 
@@ -56,16 +55,30 @@ class ForecasterTags:
     execution_params: tuple[str, ...] = ()
 
 
-@dataclass
-class SklearnForecasterTags(Tags):
-    """scikit-learn's `Tags` with the forecaster's own: what ``BaseForecaster.__sklearn_tags__`` returns."""
+@functools.cache
+def _sklearn_forecaster_tags() -> type:
+    """scikit-learn's `Tags` with the forecaster's own field: what ``BaseForecaster.__sklearn_tags__`` returns.
+    Built on first use, so that reading tsrnn's own tags never imports scikit-learn."""
+    from sklearn.utils import Tags
 
-    forecaster_tags: ForecasterTags = field(default_factory=ForecasterTags)
+    @dataclass
+    class SklearnForecasterTags(Tags):
+        forecaster_tags: ForecasterTags = field(default_factory=ForecasterTags)
+
+    SklearnForecasterTags.__module__ = __name__
+    SklearnForecasterTags.__doc__ = _sklearn_forecaster_tags.__doc__
+    return SklearnForecasterTags
+
+
+def __getattr__(name: str):
+    if name == "SklearnForecasterTags":  # the class above, built when first asked for
+        return _sklearn_forecaster_tags()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_forecaster_tags(forecaster) -> ForecasterTags:
-    """The `ForecasterTags` of ``forecaster`` (an instance), from its ``__sklearn_tags__``; default tags for an
-    estimator that declares none.
+    """The `ForecasterTags` of ``forecaster`` (an instance): what a tsrnn forecaster declares, else what its
+    ``__sklearn_tags__`` carry; default tags for an estimator that declares none.
 
     Example
     -------
@@ -73,4 +86,9 @@ def get_forecaster_tags(forecaster) -> ForecasterTags:
     >>> get_forecaster_tags(ARIMAForecaster(exog=["promo"])).known_covariates
     True
     """
+    declared = getattr(forecaster, "_declared_tags", None)
+    if callable(declared):
+        return declared()
+    from sklearn.utils import get_tags
+
     return getattr(get_tags(forecaster), "forecaster_tags", ForecasterTags())

@@ -1,0 +1,120 @@
+"""scikit-learn's estimator protocol (``get_params``, ``set_params``, the changed-parameter repr, fitted checks)
+for tsrnn's forecasters, without importing scikit-learn: loading and forecasting stay free of its import (~0.7 s).
+
+scikit-learn works with these estimators by duck typing, as with sktime's: ``sklearn.base.clone`` rebuilds one
+from ``get_params``, and ``sklearn.utils.get_tags`` reads its ``__sklearn_tags__`` (which imports scikit-learn
+only when asked).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from .errors import NotFittedError
+
+__all__ = ["Estimator", "check_is_fitted"]
+
+
+class Estimator:
+    """Parameters are the keyword arguments of ``__init__``, stored unchanged under the same names (DESIGN.md's
+    estimator contract); everything here reads them from there.
+
+    Example
+    -------
+    >>> class Smoother(Estimator):
+    ...     def __init__(self, alpha=0.5, inner=None):
+    ...         self.alpha = alpha
+    ...         self.inner = inner
+    >>> model = Smoother(inner=Smoother(alpha=0.1))
+    >>> model.get_params()["inner__alpha"], model.set_params(inner__alpha=0.2).inner.alpha
+    (0.1, 0.2)
+    >>> model
+    Smoother(inner=Smoother(alpha=0.2))
+    """
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """The names of ``__init__``'s parameters, sorted (scikit-learn's order)."""
+        init = cls.__init__
+        if init is object.__init__:
+            return []
+        names = []
+        for p in inspect.signature(init).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(f"{cls.__name__}.__init__ must take explicit keyword arguments, not *args or "
+                                "**kwargs (DESIGN.md, house rule 1)")
+            if p.name != "self":
+                names.append(p.name)
+        return sorted(names)
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The parameters, by name; with ``deep``, also those of parameters that are estimators themselves, as
+        ``name__param``."""
+        out = {}
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                out.update((f"{name}__{key}", v) for key, v in value.get_params(deep=True).items())
+            out[name] = value
+        return out
+
+    def set_params(self, **params) -> Estimator:
+        """Set parameters by name (``name__param`` reaches into a parameter that is an estimator); returns self.
+        An unknown name is a ``ValueError`` listing the valid ones."""
+        if not params:
+            return self
+        valid = self._get_param_names()
+        nested: dict[str, dict] = {}
+        for key, value in params.items():
+            name, nest, sub = key.partition("__")
+            if name not in valid:
+                raise ValueError(f"Invalid parameter {name!r} for estimator {self}. Valid parameters are: {valid!r}.")
+            if nest:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                setattr(self, name, value)
+        for name, sub_params in nested.items():
+            getattr(self, name).set_params(**sub_params)
+        return self
+
+    def __repr__(self) -> str:
+        """``Class(param=value, ...)`` with the parameters that differ from their defaults, in signature order."""
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        changed = []
+        for name in defaults:
+            if name == "self" or not hasattr(self, name):
+                continue
+            value = getattr(self, name)
+            default = defaults[name]
+            if value is default or (repr(value) == repr(default) and type(value) is type(default)):
+                continue
+            changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        """scikit-learn's default tags for an estimator (imports scikit-learn: only its own tools ask)."""
+        from sklearn.utils import Tags, TargetTags
+
+        return Tags(estimator_type=None, target_tags=TargetTags(required=False))
+
+
+def check_is_fitted(estimator) -> None:
+    """Raise `tsrnn.errors.NotFittedError` unless ``estimator`` is fitted: its ``__sklearn_is_fitted__()`` says
+    so, or (without one) it has an attribute ending in ``_`` (scikit-learn's convention for fitted state).
+
+    Example
+    -------
+    >>> from tsrnn import NaiveForecaster
+    >>> try:
+    ...     check_is_fitted(NaiveForecaster())
+    ... except NotFittedError as err:
+    ...     print(err)
+    This NaiveForecaster instance is not fitted yet. Call 'fit' with appropriate arguments before using this estimator.
+    """
+    if hasattr(estimator, "__sklearn_is_fitted__"):
+        fitted = estimator.__sklearn_is_fitted__()
+    else:
+        fitted = any(name.endswith("_") and not name.startswith("__") for name in vars(estimator))
+    if not fitted:
+        raise NotFittedError(f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with "
+                             "appropriate arguments before using this estimator.")
