@@ -282,6 +282,21 @@ def test_resuming_with_other_settings_is_refused_naming_what_differs(air):
         tune(tiny_rnn(max_steps=2), air, n_trials=2, **{**settings, "study_name": "rnn",
                                                           "space": {"hidden_size": [4]}})
 
+    # A parameter the forecaster gained after the study was made counts as its default (an RNN study made before
+    # window_stats existed resumes); at another value it is a change like any other.
+    rnn_study = optuna.load_study(study_name="rnn", storage=storage)
+    record = rnn_study.user_attrs["fingerprint"]
+    rnn_study.set_user_attr("fingerprint", {**record, "params": {k: v for k, v in record["params"].items()
+                                                                    if k != "window_stats"}})
+    res = tune(tiny_rnn(max_steps=1), air, n_trials=2, **{**settings, "study_name": "rnn",
+                                                            "space": {"hidden_size": [4]}})
+    assert len(res.study_.trials) == 2
+    rnn_study.set_user_attr("fingerprint", {**record, "params": {k: v for k, v in record["params"].items()
+                                                                    if k != "window_stats"}})
+    with pytest.raises(ValueError, match="params.window_stats was False, now True"):
+        tune(tiny_rnn(max_steps=1, window_stats=True), air, n_trials=3, **{**settings, "study_name": "rnn",
+                                                                             "space": {"hidden_size": [4]}})
+
     # A study made by an older tsrnn has no record: a warning says so, and the record starts now.
     old = optuna.create_study(storage=storage, study_name="old")
     old.add_trial(optuna.trial.create_trial(value=9.0, params={"season_length": 3}, distributions={

@@ -700,8 +700,21 @@ def _differences(stored: Mapping, current: Mapping, prefix: str = "") -> list[st
     return lines
 
 
-def _check_fingerprint(study, fingerprint: dict) -> None:
+def _param_defaults(forecaster) -> dict:
+    """The defaults of the forecaster class's parameters, as `_fingerprint` records values."""
+    import inspect
+
+    return {p.name: _plain(p.default) for p in inspect.signature(type(forecaster).__init__).parameters.values()
+            if p.name != "self" and p.default is not p.empty}
+
+
+def _check_fingerprint(study, fingerprint: dict, defaults: Mapping | None = None) -> None:
     stored = study.user_attrs.get("fingerprint")
+    params = stored.get("params") if isinstance(stored, Mapping) else None
+    if isinstance(params, Mapping) and defaults and stored.get("forecaster") == fingerprint.get("forecaster"):
+        # A parameter the forecaster gained after the study was made (window_stats) was, in effect, at its default.
+        added = {k: defaults[k] for k in fingerprint.get("params", {}) if k not in params and k in defaults}
+        stored = {**stored, "params": {**params, **added}}
     if stored is None:
         if study.get_trials(deepcopy=False, states=_FINISHED):
             warnings.warn(f"study {study.study_name!r} was created by an older tsrnn, which did not record what its "
@@ -1312,7 +1325,7 @@ def tune(
                                     pruner=_pruner(pruner), study_name=study_name, direction=direction,
                                     load_if_exists=True)
         _check_resumed(study, objective.metric, direction)
-        _check_fingerprint(study, objective.fingerprint)
+        _check_fingerprint(study, objective.fingerprint, _param_defaults(forecaster))
         runner = _Runner(study, store, objective, int(n_trials), timeout, float(heartbeat_interval), progress)
         runner.fail_lost()
         if baseline:

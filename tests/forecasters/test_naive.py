@@ -333,6 +333,18 @@ class _AlwaysFitted(NaiveForecaster):
         return True
 
 
+def test_check_forecaster_accepts_scikit_learns_not_fitted_error():
+    # A subclass may guard predict with scikit-learn's own check_is_fitted, which raises scikit-learn's class.
+    from sklearn.utils.validation import check_is_fitted as sklearn_check_is_fitted
+
+    class Guarded(NaiveForecaster):
+        def predict(self, *args, **kwargs):
+            sklearn_check_is_fitted(self)
+            return super().predict(*args, **kwargs)
+
+    check_forecaster(Guarded())
+
+
 @pytest.mark.parametrize(
     ("forecaster", "message"),
     [

@@ -10,6 +10,7 @@ import inspect
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from .._estimator import check_is_fitted
 from .._schema import POINT
@@ -18,6 +19,9 @@ from ..errors import NotFittedError
 from .base import _panel_future
 
 __all__ = ["check_forecaster", "synthetic_panel", "synthetic_future"]
+
+# "Not fitted" as tsrnn says it, or as scikit-learn's own check_is_fitted does (a subclass may call that one).
+_NOT_FITTED = (NotFittedError, SklearnNotFittedError)
 
 # Forecasts of two fits are compared with this tolerance: exact for closed-form models, and loose enough
 # only for the last-bit differences of threaded float32 reductions in neural models.
@@ -134,7 +138,7 @@ def check_forecaster(forecaster, df=None, horizon: int = 3, X_future=None) -> No
         raise AssertionError(f"{name}.fit must return self, it returned {type(returned).__name__}")
     try:
         check_is_fitted(model)
-    except NotFittedError:
+    except _NOT_FITTED:
         raise AssertionError(f"{name} is not fitted after fit (check_is_fitted fails)") from None
     _assert_same_params(params_before, model.get_params(deep=False), f"{name}.fit changed its parameters")
     future_snapshot = None if X_future is None else X_future.copy(deep=True)
@@ -282,11 +286,11 @@ def _check_get_set_params(forecaster, name: str) -> None:
 def _check_not_fitted(forecaster, name: str, horizon: int) -> None:
     try:
         clone(forecaster).predict(horizon=horizon)
-    except NotFittedError:
+    except _NOT_FITTED:
         return
     except Exception as err:  # noqa: BLE001 - the wrong exception type is the failure being reported
-        raise AssertionError(f"{name}.predict before fit must raise NotFittedError, it raised "
-                             f"{type(err).__name__}: {err}") from err
+        kind = type(err).__name__ if type(err).__module__ == "builtins" else f"{type(err).__module__}.{type(err).__name__}"
+        raise AssertionError(f"{name}.predict before fit must raise NotFittedError, it raised {kind}: {err}") from err
     raise AssertionError(f"{name}.predict before fit must raise NotFittedError, it returned a forecast")
 
 

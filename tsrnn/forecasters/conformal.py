@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sklearn.base import clone
 
 from .._schema import POINT, interval_column
 from .._validation import check_bool, check_positive_int
@@ -205,6 +204,8 @@ class ConformalIntervals(BaseForecaster):
 
     # -- fit: the model on everything, the calibration errors from the end of the training data -----------
     def _fit(self, panel: Panel) -> None:
+        from sklearn.base import clone  # fitting; forecasting imports no scikit-learn
+
         horizon, n_windows, step = self._conformal_settings()
         inner = self._conformal_inner()
         lengths = panel.lengths
@@ -234,6 +235,8 @@ class ConformalIntervals(BaseForecaster):
         self.model_ = clone(inner).fit(panel)
 
     def _conformal_forecasts(self, panel: Panel, cutoffs: np.ndarray, horizon: int) -> np.ndarray:
+        from sklearn.base import clone  # fitting; forecasting imports no scikit-learn
+
         inner = self._conformal_inner()
         n, n_windows = cutoffs.shape
         out = np.full((n, n_windows, horizon), np.nan)
@@ -335,6 +338,8 @@ class ConformalIntervals(BaseForecaster):
         return config, out, state
 
     def _restore_state(self, config: dict, arrays: dict, panel: Panel, data_kwargs: dict) -> None:
+        from sklearn.base import clone  # loading; forecasting imports no scikit-learn
+
         from .. import registry
         from .io import _CONFIG, STATE_DICT, _array, _entry, _instantiate, _need
 

@@ -420,7 +420,6 @@ class RNNForecaster(BaseForecaster):
         num_layers: int = 2,
         dropout: float = 0.0,
         linear_skip: bool = True,
-        window_stats: bool = False,
         window: int | None = None,
         horizon: int = 1,
         season_length: int | None = None,
@@ -450,13 +449,13 @@ class RNNForecaster(BaseForecaster):
         num_threads: int | None = None,
         progress: bool = True,
         trainer_kwargs: dict | None = None,
+        window_stats: bool = False,  # last: added after the others, so positional calls keep their meaning
     ):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.dropout = dropout
         self.linear_skip = linear_skip
-        self.window_stats = window_stats
         self.window = window
         self.horizon = horizon
         self.season_length = season_length
@@ -486,6 +485,7 @@ class RNNForecaster(BaseForecaster):
         self.num_threads = num_threads
         self.progress = progress
         self.trainer_kwargs = trainer_kwargs
+        self.window_stats = window_stats
 
     # -- parameter checks ------------------------------------------------------------------------------
     def _check_params(self) -> dict:

@@ -5,6 +5,7 @@ forecast distribution per step; trained by negative log-likelihood, read back as
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import torch
@@ -64,13 +65,14 @@ def distribution_quantiles(name: str, output: np.ndarray, quantiles) -> np.ndarr
     >>> q.round(2).tolist()  # loc 1 and 1 + 1.96 * 10.001
     [[1.0, 20.6]]
     """
-    from scipy.special import ndtri, stdtrit  # scipy comes with statsmodels
-
     output = np.asarray(output, dtype=np.float64)
     loc, scale, df = _params(name, output)
     q = np.asarray(quantiles, dtype=np.float64)
-    if name == "normal":
-        standard = ndtri(q) * np.ones_like(loc)[..., None]
+    if name == "normal":  # the standard library's inverse: forecasting a Normal head never imports scipy
+        normal = NormalDist()
+        standard = np.array([normal.inv_cdf(float(p)) for p in q]) * np.ones_like(loc)[..., None]
     else:
+        from scipy.special import stdtrit  # scipy comes with statsmodels
+
         standard = stdtrit(df[..., None], q)
     return loc[..., None] + scale[..., None] * standard

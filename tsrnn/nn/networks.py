@@ -72,6 +72,8 @@ class ForecastNet(nn.Module):
     ((5, 4, 1), (5, 1, 1), True)
     """
 
+    window_stats = False  # what a network pickled before the option existed has (its head reads no statistics)
+
     def __init__(self, cell: str, strategy: str, n_features: int, known_idx: list[int], hidden_size: int,
                  num_layers: int, dropout: float, horizon: int, n_outputs: int, window_norm: bool,
                  feedback_index: int = 0, linear_skip: bool = False, window: int | None = None,
