@@ -63,11 +63,12 @@ def _sklearn_forecaster_tags() -> type:
 
     @dataclass
     class SklearnForecasterTags(Tags):
+        """scikit-learn's `Tags` with the forecaster's own: what ``BaseForecaster.__sklearn_tags__`` returns."""
+
         forecaster_tags: ForecasterTags = field(default_factory=ForecasterTags)
 
     SklearnForecasterTags.__module__ = __name__
     SklearnForecasterTags.__qualname__ = "SklearnForecasterTags"  # pickle finds it through the module's __getattr__
-    SklearnForecasterTags.__doc__ = _sklearn_forecaster_tags.__doc__
     return SklearnForecasterTags
 
 
