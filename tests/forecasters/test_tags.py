@@ -71,3 +71,11 @@ def test_check_level_says_why_a_model_has_no_intervals_before_any_fit():
         RNNForecaster().check_level(80)
     with pytest.raises(ValueError, match="strictly between 0 and 100"):
         NaiveForecaster().check_level(120)
+
+
+def test_scikit_learn_tags_of_a_forecaster_pickle():
+    # The tags class is built when scikit-learn's tools first ask for it; its instances still pickle.
+    import pickle
+
+    tags = get_tags(NaiveForecaster())
+    assert pickle.loads(pickle.dumps(tags)).forecaster_tags == tags.forecaster_tags
