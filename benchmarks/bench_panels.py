@@ -14,6 +14,7 @@ Two origins one horizon apart, refit at each, MASE with the frequency's season (
 
     python benchmarks/bench_panels.py --seeds 3                 # writes its section of benchmarks/RESULTS.md
     python benchmarks/bench_panels.py --panels fertility --seeds 1 --no-write --param window_stats=true
+    python benchmarks/bench_panels.py --panels m4-4weekly --seeds 1 --horizon 12 --length 120   # other shapes
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def fertility() -> pd.DataFrame:
 PANELS = {"m4-4weekly": (m4_four_weekly, 18), "fertility": (fertility, 6)}
 
 
-def run_panel(name: str, seeds: int, params: dict, only_rnn: bool) -> tuple[pd.DataFrame, str]:
+def run_panel(name: str, seeds: int, params: dict, only_rnn: bool, horizon: int | None = None,
+              length: int | None = None) -> tuple[pd.DataFrame, str]:
     from tsrnn import (
         ARIMAForecaster,
         DriftForecaster,
@@ -80,8 +82,11 @@ def run_panel(name: str, seeds: int, params: dict, only_rnn: bool) -> tuple[pd.D
         compare,
     )
 
-    load, horizon = PANELS[name]
+    load, default_horizon = PANELS[name]
+    horizon = horizon or default_horizon
     df = load()
+    if length:  # the last `length` observations of each series
+        df = df.groupby("unique_id", sort=False, group_keys=False).tail(length).reset_index(drop=True)
     models = {}
     for k in range(seeds):
         tag = "" if k == 0 else f" s{k}"
@@ -111,6 +116,8 @@ def main(argv=None) -> None:
     parser.add_argument("--param", action="append", default=[], help="RNNForecaster parameter, key=json value")
     parser.add_argument("--only-rnn", action="store_true", help="run the RNN alone (for ablations)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the RNN's num_threads)")
+    parser.add_argument("--horizon", type=int, help="another horizon than the panel's own (prints only)")
+    parser.add_argument("--length", type=int, help="keep the last LENGTH observations of each series (prints only)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     names = list(PANELS) if args.panels == "all" else args.panels.split(",")
@@ -120,9 +127,9 @@ def main(argv=None) -> None:
     params = {"num_threads": args.threads, **parse_params(args.param)}
     parts = []
     for name in names:
-        board, head = run_panel(name, args.seeds, params, args.only_rnn)
+        board, head = run_panel(name, args.seeds, params, args.only_rnn, args.horizon, args.length)
         parts.append(f"### {name}\n\n{head}\n\n{markdown_table(board.round(3))}")
-    if args.no_write or args.param or args.only_rnn:
+    if args.no_write or args.param or args.only_rnn or args.horizon or args.length:
         return
     command = f"python benchmarks/bench_panels.py --seeds {args.seeds}" + (
         f" --panels {args.panels}" if args.panels != "all" else "")
