@@ -110,6 +110,14 @@ class ForecastNet(nn.Module):
         else:
             self.encoder = make_rnn(cell, n_features, hidden_size, num_layers, dropout)
             self.head = nn.Linear(hidden_size + horizon * n_known + n_stats, horizon * n_outputs)
+        if linear_skip and self.recurrent:
+            # The recurrent head starts at zero, so the hybrid starts exactly as the random walk of its linear
+            # path and the recurrent part grows from nothing where the data reward it (a random head added
+            # noise at the start): shipped sales mean MASE 1.18 -> 1.11, fertility 0.93 -> 0.87, M4 Weekly and
+            # stocks unchanged, quarterly macro 2% worse (benchmarks/RESULTS.md, "A zero-initialised head").
+            with torch.no_grad():
+                self.head.weight.zero_()
+                self.head.bias.zero_()
         self.skip = None
         if linear_skip:
             if window is None:
