@@ -175,3 +175,18 @@ def test_point_losses_by_hand_use_output_channel_zero():
     with pytest.raises(ValueError, match=r"unknown loss 'l3'.*\['mse', 'mae', 'huber', 'mase', 'quantile', 'normal', "
                                          r"'student_t'\]"):
         forecast_loss("l3", out, y)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn", "elman"])
+@pytest.mark.parametrize("strategy", ["direct", "recursive", "seq2seq"])
+def test_an_untrained_hybrid_forecasts_the_random_walk(cell, strategy):
+    # The linear path starts as "repeat the last value" and the recurrent head at zero, so before any training
+    # the network's forecast is the window's last value at every step, whatever its random encoder weights.
+    torch.manual_seed(0)
+    net = ForecastNet(cell=cell, strategy=strategy, n_features=1, known_idx=[], hidden_size=8, num_layers=2,
+                      dropout=0.0, horizon=3, n_outputs=1, window_norm=True, linear_skip=True, window=6)
+    past = torch.randn(4, 6, 1) * 5 + 10  # [batch, window, features]
+    out, loc, scale = net(past, torch.zeros(4, 3, 0))
+    forecast = out[..., 0] * scale[..., 0] + loc[..., 0]  # back to the series' units: [batch, horizon]
+    assert torch.allclose(forecast, past[:, -1, :].expand(4, 3), atol=1e-5)
+    assert float(net.head.weight.abs().sum()) == 0.0
