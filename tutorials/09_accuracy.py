@@ -155,7 +155,8 @@ if FAST:
 # step" and the recurrent part's output layer starts at zero: before any training the model *is* the random
 # walk, a sensible forecast, instead of the noise of a freshly initialised network. The recurrent part then
 # grows from nothing where the data reward it (starting its output layer at zero rather than at random was
-# worth about 6% on the shipped sales series and on a yearly panel: benchmarks/RESULTS.md).
+# worth 4% on the shipped sales series and 6% on a yearly panel, and cost 2-3% on two quarterly panels:
+# benchmarks/RESULTS.md).
 #
 # Why it helps:
 #
