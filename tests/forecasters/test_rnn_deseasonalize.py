@@ -123,6 +123,39 @@ def test_both_averages_a_raw_and_a_deseasonalised_network_and_round_trips(tmp_pa
     assert model.update(df, steps=2) is model and len(model.history_) == 2 * 5 + 2 * 2
 
 
+def _mixed(n=72):
+    """One seasonal series ("s") and three without a season (noisy trends) in one monthly panel."""
+    rng = np.random.default_rng(3)
+    t = np.arange(n)
+    ds = pd.date_range("2015-01-01", periods=n, freq="MS")
+    frames = [pd.DataFrame({"unique_id": "s", "ds": ds, "y": 100 * (1 + 0.3 * np.sin(2 * np.pi * t / 12))})]
+    for uid in ("a", "b", "c"):
+        frames.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": 50 + 0.5 * t + rng.normal(0, 1, n).cumsum()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_both_weights_the_view_as_is_by_the_share_of_seasonal_series_on_seasonal_ones():
+    model = RNNForecaster(deseasonalize="both", **TINY).fit(_mixed())
+    assert [bool(p[1]) for p in model.seasonality_["profiles"]] == [False, False, False, True]  # ids sorted
+    forecast = model.predict().set_index("unique_id")["y_pred"]
+    raw, adjusted = (view.predict().set_index("unique_id")["y_pred"] for view in model.views_)
+    assert not np.allclose(raw["s"], adjusted["s"])  # the weights are told apart
+    # One training series in four is seasonal: on it the view as is weighs 1/8, elsewhere the plain mean.
+    np.testing.assert_allclose(forecast["s"], raw["s"] / 8 + adjusted["s"] * 7 / 8, rtol=1e-12)
+    np.testing.assert_allclose(forecast["a"], (raw["a"] + adjusted["a"]) / 2, rtol=1e-12)
+    # Batched origins weigh the same way, and a new series is judged on its history before the cutoff.
+    panel = model.panel_
+    at = model.forecast_at(panel, [3, 0], [60, 60], horizon=6)["y_pred"]
+    parts = [view.forecast_at(panel, [3, 0], [60, 60], horizon=6)["y_pred"] for view in model.views_]
+    np.testing.assert_allclose(at[0], parts[0][0] / 8 + parts[1][0] * 7 / 8, rtol=1e-12)
+    np.testing.assert_allclose(at[1], (parts[0][1] + parts[1][1]) / 2, rtol=1e-12)
+    new = _mixed().replace({"unique_id": {"s": "s2"}})
+    new = new[new["unique_id"] == "s2"]
+    got = model.predict(df=new)["y_pred"].to_numpy()
+    views = [view.predict(df=new)["y_pred"].to_numpy() for view in model.views_]
+    np.testing.assert_allclose(got, views[0] / 8 + views[1] * 7 / 8, rtol=1e-12)
+
+
 @pytest.mark.parametrize("edit", ["views missing", "one view", "view not a record", "view fitted state missing",
                                   "view weights missing", "view seasonality not positive"])
 def test_malformed_two_view_folders_are_incompatible_model_errors(tmp_path, edit):

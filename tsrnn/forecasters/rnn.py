@@ -329,7 +329,10 @@ class RNNForecaster(BaseForecaster):
         indices from its own history (before the cutoff, in backtests). "both" (the default) trains two
         networks, one on the series as they are and one deseasonalised ("auto", the next seed), and
         forecasts their mean: it costs two fits and was the most accurate on every development panel
-        (benchmarks/RESULTS.md). None: one network on the series as they are.
+        (benchmarks/RESULTS.md). On a seasonal series in a panel where seasonal series are a minority, the
+        network as is weighs half the share of seasonal series instead of one half (one series in four
+        seasonal: 1/8): it learned little of a pattern few of its series have. None: one network on the
+        series as they are.
     loss : {"mae", "mse", "huber", "mase", "quantile", "normal", "student_t"}
         Training loss, in the window-normalised units. "mae" (the default) forecasts the median and is
         robust to outliers; "mase" divides each window's error by its own mean one-step change; "quantile"
@@ -693,27 +696,56 @@ class RNNForecaster(BaseForecaster):
         offsets))``, where series ``i``'s value at position ``t`` had the factor of position ``offsets[i] + t``
         of ``profiles[i]`` removed. Series seen in training use their fitted profile, aligned by time; new
         ones get a profile from their own first ``limit[i]`` values. Without deseasonalisation: ``(panel, None)``."""
-        fitted = getattr(self, "seasonality_", None)
-        if fitted is None:
+        if getattr(self, "seasonality_", None) is None:
             return panel, None
-        position = {uid: j for j, uid in enumerate(fitted["ids"])}
-        periods = self._season_periods(panel.freq)
-        profiles, offsets = [], np.zeros(panel.n_series, dtype=np.int64)
+        profiles, offsets = self._profiles(panel, limit)
         values = panel.values.astype(np.float64)
-        for i in range(panel.n_series):
-            j = position.get(panel.ids[i])
-            if j is not None:
-                profile = fitted["profiles"][j]
-                offsets[i] = _steps_between(fitted["starts"][j], panel.starts[i], panel.freq)
-            else:
-                end = int(panel.lengths[i] if limit is None else limit[i])
-                profile = fit_seasonality(panel.series(i)[:end], periods, self.deseasonalize, series=panel.ids[i])
-            profiles.append(profile)
+        for i, profile in enumerate(profiles):
             if profile[1]:
                 lo, hi = panel.offsets[i], panel.offsets[i + 1]
                 factor = seasonal_factors(profile, offsets[i] + np.arange(hi - lo))
                 values[lo:hi] = values[lo:hi] / factor if profile[0] else values[lo:hi] - factor
         return panel.with_values(values.astype(panel.values.dtype)), (profiles, offsets)
+
+    def _profiles(self, panel: Panel, limit: np.ndarray | None = None, rows=None):
+        """Each series' seasonal profile (`fit_seasonality`) and the position in it of the series' first value:
+        the fitted one for series seen in training (aligned by time), else one fitted on the series' first
+        ``limit[i]`` values. ``rows`` limits the work to those series (the others get ``None``)."""
+        fitted = self.seasonality_
+        position = {uid: j for j, uid in enumerate(fitted["ids"])}
+        periods = self._season_periods(panel.freq)
+        profiles, offsets = [None] * panel.n_series, np.zeros(panel.n_series, dtype=np.int64)
+        for i in range(panel.n_series) if rows is None else np.unique(rows):
+            j = position.get(panel.ids[i])
+            if j is not None:
+                profiles[i] = fitted["profiles"][j]
+                offsets[i] = _steps_between(fitted["starts"][j], panel.starts[i], panel.freq)
+            else:
+                end = int(panel.lengths[i] if limit is None else limit[i])
+                profiles[i] = fit_seasonality(panel.series(i)[:end], periods, self.deseasonalize,
+                                              series=panel.ids[i])
+        return profiles, offsets
+
+    def _combine_views(self, outputs: list[dict[str, np.ndarray]], panel: Panel, rows: np.ndarray,
+                       limit: np.ndarray | None) -> dict[str, np.ndarray]:
+        """``deseasonalize="both"``: the views' forecast columns (as is, deseasonalised) weighted row by row.
+
+        Each view has weight one half, except on a seasonal series (one the deseasonalised view removes a
+        pattern from) when seasonal series are a minority of the training series: there the view as is gets
+        half the share of seasonal series (a quarter of them seasonal: 1/8; all of them: 1/2, the plain mean).
+        A global network learns a seasonal pattern only as far as its training series share it: one mostly
+        fed series without a season forecasts the few seasonal ones poorly, and its forecast is then worth
+        less than the one that had the pattern removed (benchmarks/RESULTS.md, "Seasonal series in a mostly
+        non-seasonal panel").
+        """
+        fitted = [bool(profile[1]) for profile in self.seasonality_["profiles"]]
+        share = float(np.mean(fitted))
+        if share == 1.0:  # every training series seasonal: the plain mean
+            return _mean_outputs(outputs)
+        profiles, _ = self.views_[1]._profiles(panel, limit, rows)
+        seasonal = np.array([bool(profiles[i][1]) for i in rows], dtype=bool)
+        weight = np.where(seasonal, share / 2, 0.5)[:, None]  # of the view as is
+        return {column: weight * outputs[0][column] + (1 - weight) * outputs[1][column] for column in outputs[0]}
 
     @staticmethod
     def _reseasonalized(outputs: dict[str, np.ndarray], season, series: np.ndarray, origins: np.ndarray):
@@ -1372,7 +1404,8 @@ class RNNForecaster(BaseForecaster):
         if getattr(self, "views_", None):
             for view in self.views_:  # fit sets the data layout on the parent after _fit: the views share it
                 view.data_kwargs_ = self.data_kwargs_
-            return _mean_outputs([view._predict(panel, horizon, future, levels) for view in self.views_])
+            outputs = [view._predict(panel, horizon, future, levels) for view in self.views_]
+            return self._combine_views(outputs, panel, np.arange(panel.n_series), None)
         self._check_history(panel)
         panel, season = self._deseasonalized(panel)
         padded, pads = (panel, None) if self.window is not None else self._left_padded(panel, self.window_ +
@@ -1408,8 +1441,10 @@ class RNNForecaster(BaseForecaster):
         if horizon > self.horizon:
             raise ValueError(f"the model was trained for horizon={self.horizon}, not {horizon}")
         if getattr(self, "views_", None):
-            return _mean_outputs([view._predict_at(panel, series, cutoffs, horizon, future, levels)
-                                  for view in self.views_])
+            limit = panel.lengths.copy()  # a new series' seasonality is tested on its data before the cutoff
+            np.minimum.at(limit, series, cutoffs)
+            outputs = [view._predict_at(panel, series, cutoffs, horizon, future, levels) for view in self.views_]
+            return self._combine_views(outputs, panel, np.asarray(series), limit)
         if future is not None:
             return super()._predict_at(panel, series, cutoffs, horizon, future, levels)
         self._check_history(panel)
