@@ -360,7 +360,11 @@ show(fig, "09_leaderboard.png")
 # years ago is then wrong). `deseasonalize="both"`, the default, hedges: it trains one network on the
 # series as they are and one on the deseasonalised series and forecasts their mean. Averaging two
 # reasonable, different forecasts is the oldest trick in forecasting (Bates and Granger, 1969): their errors
-# partly cancel. It costs two fits.
+# partly cancel. It costs two fits. One exception to the plain mean: a global network learns a seasonal
+# pattern only as far as its training series share it. In a panel where seasonal series are a minority, the
+# network on the series as they are has seen little of any season, so on each seasonal series its forecast
+# weighs half the share of seasonal series (one series in ten seasonal: 1/20) and the deseasonalised network
+# the rest. Where every series is seasonal, as here, the two weigh one half each.
 
 # %%
 views = {default_name: None,

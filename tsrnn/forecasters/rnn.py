@@ -733,10 +733,10 @@ class RNNForecaster(BaseForecaster):
         Each view has weight one half, except on a seasonal series (one the deseasonalised view removes a
         pattern from) when seasonal series are a minority of the training series: there the view as is gets
         half the share of seasonal series (a quarter of them seasonal: 1/8; all of them: 1/2, the plain mean).
-        A global network learns a seasonal pattern only as far as its training series share it: one mostly
-        fed series without a season forecasts the few seasonal ones poorly, and its forecast is then worth
-        less than the one that had the pattern removed (benchmarks/RESULTS.md, "Seasonal series in a mostly
-        non-seasonal panel").
+        A global network learns a seasonal pattern only as far as its training series share it: a network fed
+        mostly series without a season forecasts the few seasonal ones poorly, and its forecast is then worth
+        less than that of the network that had the pattern removed (benchmarks/RESULTS.md, "Weighting the two
+        views").
         """
         fitted = [bool(profile[1]) for profile in self.seasonality_["profiles"]]
         share = float(np.mean(fitted))
