@@ -134,7 +134,7 @@ def _mixed(n=72):
     return pd.concat(frames, ignore_index=True)
 
 
-def test_both_weights_the_view_as_is_by_the_share_of_seasonal_series_on_seasonal_ones():
+def test_both_weights_the_view_as_is_by_the_share_of_seasonal_series_on_seasonal_ones(tmp_path):
     model = RNNForecaster(deseasonalize="both", **TINY).fit(_mixed())
     assert [bool(p[1]) for p in model.seasonality_["profiles"]] == [False, False, False, True]  # ids sorted
     forecast = model.predict().set_index("unique_id")["y_pred"]
@@ -154,6 +154,9 @@ def test_both_weights_the_view_as_is_by_the_share_of_seasonal_series_on_seasonal
     got = model.predict(df=new)["y_pred"].to_numpy()
     views = [view.predict(df=new)["y_pred"].to_numpy() for view in model.views_]
     np.testing.assert_allclose(got, views[0] / 8 + views[1] * 7 / 8, rtol=1e-12)
+    # The weights come from the saved seasonal profiles: a loaded model forecasts the same.
+    loaded = io.load_forecaster(model.save(tmp_path / "m"))
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict())
 
 
 @pytest.mark.parametrize("edit", ["views missing", "one view", "view not a record", "view fitted state missing",
