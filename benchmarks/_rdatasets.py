@@ -102,3 +102,13 @@ def daily_air() -> pd.DataFrame:
     ds = pd.to_datetime(table["date"])
     frames = [_long(f"nox-{c}", table[c].ffill().bfill(), ds) for c in table.columns if c != "date"]
     return pd.concat(frames, ignore_index=True)
+
+
+def quarterly_seasonal() -> pd.DataFrame:
+    """Two seasonal quarterly series: UK gas consumption 1960-1986 (``UKgas``, 108 quarters) and Johnson &
+    Johnson's earnings per share 1960-1980 (``JohnsonJohnson``, 84 quarters)."""
+    frames = []
+    for item in ("UKgas", "JohnsonJohnson"):
+        table = read("datasets", item)
+        frames.append(_long(item, table[item], pd.date_range("1960-01-01", periods=len(table), freq="QS")))
+    return pd.concat(frames, ignore_index=True)

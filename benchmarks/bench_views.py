@@ -7,6 +7,7 @@ network as is weighs half the share of seasonal series. Each model here is fitte
 are combined both ways (training is deterministic for a seed, so this is the paired comparison of two fits).
 
     python benchmarks/bench_views.py --panels m4-weekly,monthly-economy,seasonal-minority --seeds 3
+    python benchmarks/bench_views.py --panels quarterly-minority --seeds 3
 
 ``m4-weekly``: the M4 Weekly test set, sMAPE and MASE as M4 scored them, also over the series the deseasonalised
 view finds seasonal. The other panels are `bench_panels.py`'s, scored by its protocol (MASE; "focus": the
