@@ -44,6 +44,21 @@ def test_auto_is_multiplicative_only_for_positive_series_and_multiplicative_name
     assert fit_seasonality(10 + wave, (12,), None) == (False, {})
 
 
+def test_the_indices_follow_the_last_seasons_of_a_drifting_pattern():
+    from tsrnn.preprocessing import RECENT_SEASONS
+
+    old, new = np.array([3.0, 1.0, -1.0, -3.0]), np.array([3.0, -1.0, 1.0, -3.0])  # two quarters swap
+    y = 50 + np.concatenate([np.tile(old, 25), np.tile(new, RECENT_SEASONS)])
+    mult, index = fit_seasonality(y, (4,), "additive")
+    assert mult is False
+    np.testing.assert_allclose(index[4], new, atol=1e-9)  # all 35 seasons would give a blend of the two
+    assert not np.allclose(seasonal_indices(y, 4, multiplicative=False), new, atol=0.5)
+    # Three more values in front: the seasons are still whole, so entry k stays the positions t % 4 == k (the
+    # window now starts three values earlier, inside the old pattern: close to the new indices, not equal).
+    mult, index = fit_seasonality(np.concatenate([[50.0, 50.0, 50.0], y]), (4,), "additive")
+    np.testing.assert_allclose(index[4], np.roll(new, 3), atol=0.05)
+
+
 def test_two_periods_are_removed_one_after_the_other():
     t = np.arange(24 * 7 * 4)
     y = 100 + 10 * np.sin(2 * np.pi * t / 24) + 5 * (t % 168 >= 120)  # a daily wave and quieter weekends

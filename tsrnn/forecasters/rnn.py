@@ -322,7 +322,8 @@ class RNNForecaster(BaseForecaster):
     deseasonalize : {"both", "auto", "multiplicative", "additive", None}
         "auto" and the explicit modes remove each series' seasonal pattern before the network and put it
         back on the forecasts: classical decomposition (centred moving average, mean ratio or difference per
-        position in the season), fitted on the training data only, for every period of the frequency
+        position in the season; the indices from the last 10 whole seasons, so a drifting pattern is removed
+        as it is now), fitted on the training data only, for every period of the frequency
         (monthly 12, daily 7, hourly 24 then 168; ``season_length`` if given) whose seasonal strength on the
         detrended series is at least 0.64 (`tsrnn.preprocessing.is_seasonal`). "auto" is multiplicative for
         positive series, additive otherwise. Series seen in training keep their indices; a new series gets
