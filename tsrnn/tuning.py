@@ -756,7 +756,7 @@ def _storage(storage):
 
 def _rdb_storage(url: str):
     from sqlalchemy.engine import make_url  # optuna's own dependency
-    from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+    from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
 
     if url.startswith("sqlite"):  # SQLite would say only "unable to open database file"
         try:
@@ -772,9 +772,10 @@ def _rdb_storage(url: str):
     while True:
         try:
             return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
-        except (OperationalError, IntegrityError) as err:
+        except (OperationalError, IntegrityError, ProgrammingError) as err:
             # Workers started together on a new database race to create its tables and stamp its schema
-            # version ("table ... already exists", "UNIQUE constraint failed"); a retry finds them made.
+            # version ("table ... already exists", "UNIQUE constraint failed"; PostgreSQL says "relation ...
+            # already exists", a ProgrammingError); a retry finds them made.
             attempt += 1
             if attempt == 5:
                 reason = " ".join(str(getattr(err, "orig", None) or err).split())
