@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
+
 __all__ = ["ForecasterEntry", "FORECASTERS", "entry", "entry_for_class", "load_class", "is_registered",
            "cli_models", "space_for"]
 
@@ -46,14 +48,24 @@ class ForecasterEntry:
         return self.load_class().get_test_params()
 
 
+def _mirrorable(forecaster, c: dict) -> bool:
+    """Whether ``symmetric=True`` can work here: the target alone as input, quantiles symmetric about the median."""
+    params = forecaster.get_params(deep=False)
+    levels = np.asarray(params.get("quantiles") or [0.5], dtype=float)
+    return (not c["covariates"] and not params.get("calendar_features")
+            and bool(np.allclose(levels + levels[::-1], 1.0, atol=1e-9)))
+
+
 def _rnn_space_args(forecaster, c: dict) -> dict:
     known = set(forecaster.get_params(deep=False)["future_covariates"] or [])
     return dict(season_length=c["season_length"], max_window=c["max_window"], positive=c["positive"],
-                recursive=not any(name not in known for name in c["covariates"]))  # past covariates: not recursive
+                recursive=not any(name not in known for name in c["covariates"]),  # past covariates: not recursive
+                symmetric=_mirrorable(forecaster, c))
 
 
 def _linear_space_args(forecaster, c: dict) -> dict:
-    return dict(season_length=c["season_length"], max_window=c["max_window"], positive=c["positive"])
+    return dict(season_length=c["season_length"], max_window=c["max_window"], positive=c["positive"],
+                symmetric=_mirrorable(forecaster, c))
 
 
 FORECASTERS: tuple[ForecasterEntry, ...] = (

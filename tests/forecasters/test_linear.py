@@ -45,9 +45,10 @@ def test_the_network_is_the_linear_path_alone():
     assert sorted(names) == ["skip.bias", "skip.weight"] and tuple(names["skip.weight"].shape) == (3, 6)
 
 
-def test_forecast_is_the_linear_map_of_the_normalised_window_by_hand():
+@pytest.mark.parametrize("symmetric", [False, True])
+def test_forecast_is_the_linear_map_of_the_normalised_window_by_hand(symmetric):
     df = frame()
-    model = LinearForecaster(**TINY).fit(df)
+    model = LinearForecaster(**TINY, symmetric=symmetric).fit(df)
     w = np.arange(18, dtype=np.float32).reshape(3, 6) / 50 - 0.1
     b = np.array([0.3, -0.2, 0.1], dtype=np.float32)
     with torch.no_grad():
@@ -55,7 +56,8 @@ def test_forecast_is_the_linear_map_of_the_normalised_window_by_hand():
         model.net_.skip.bias.copy_(torch.as_tensor(b))
     x = df["y"].to_numpy()[-6:]
     loc, scale = x.mean(), x.std()  # the window's own statistics (scaler="window")
-    expected = (w @ ((x - loc) / scale) + b) * scale + loc
+    # Mirrored: the mean of the map and of its mirror image, where the bias cancels.
+    expected = (w @ ((x - loc) / scale) + (b if symmetric is False else 0)) * scale + loc
     np.testing.assert_allclose(model.predict()["y_pred"].to_numpy(), expected, rtol=1e-5)
 
 

@@ -65,6 +65,7 @@ class LinearForecaster(RNNForecaster):
         num_threads: int | None = None,
         progress: bool = True,
         trainer_kwargs: dict | None = None,
+        symmetric: bool = False,
     ):
         self.window = window
         self.horizon = horizon
@@ -90,6 +91,7 @@ class LinearForecaster(RNNForecaster):
         self.num_threads = num_threads
         self.progress = progress
         self.trainer_kwargs = trainer_kwargs
+        self.symmetric = symmetric
 
     @classmethod
     def get_test_params(cls) -> list[dict]:

@@ -10,7 +10,12 @@ from dataclasses import asdict, dataclass, field
 
 from .choices import CELLS, LINEAR_CELL, STRATEGIES
 
-__all__ = ["NetworkConfig"]
+__all__ = ["NetworkConfig", "MIRRORS"]
+
+# None: no mirroring; "reverse": the outputs of a mirrored window are negated and their order reversed (a point
+# forecast, or quantiles symmetric about the median); "location": only the first output, a distribution's
+# location, is negated (its scale and shape are unchanged).
+MIRRORS = (None, "reverse", "location")
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,17 @@ class NetworkConfig:
     linear_skip: bool = False
     window: int | None = None
     window_stats: bool = False  # False for folders saved before it existed: their heads have no such inputs
+    # How the outputs of a mirrored window map back (`ForecastNet`'s ``mirror``); None, for folders saved before it
+    # existed too: no mirroring.
+    mirror: str | None = None
 
     def __post_init__(self):
         if self.cell not in (*CELLS, LINEAR_CELL):
             raise ValueError(f"unknown cell {self.cell!r}; valid cells are {[*CELLS, LINEAR_CELL]}")
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; valid strategies are {list(STRATEGIES)}")
+        if self.mirror not in MIRRORS:
+            raise ValueError(f"unknown mirror {self.mirror!r}; valid values are {list(MIRRORS)}")
         object.__setattr__(self, "known_idx", tuple(int(i) for i in self.known_idx))
 
     def to_dict(self) -> dict:

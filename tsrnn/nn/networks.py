@@ -59,6 +59,11 @@ class ForecastNet(nn.Module):
     series divided by its mean magnitude), so the network can tell a window far above its series' usual level
     from one at it, and learn mean reversion (as DeepAR and TFT feed the target's scale to the network).
 
+    ``mirror`` (`tsrnn.nn.config.MIRRORS`) makes the network mirror-symmetric in the normalised target: training
+    shows about half of the windows negated and maps their outputs back ("reverse": negated and in reversed
+    order, for a point forecast or quantiles symmetric about the median; "location": a distribution head's
+    location negated); forecasting averages each window's output with the mapped-back output of its mirror.
+
     Build it from a `NetworkConfig` with `from_config` (what `RNNForecaster` does); the keyword constructor
     takes the same fields.
 
@@ -73,17 +78,19 @@ class ForecastNet(nn.Module):
     """
 
     window_stats = False  # what a network pickled before the option existed has (its head reads no statistics)
+    mirror = None  # and what it has of mirroring: none
 
     def __init__(self, cell: str, strategy: str, n_features: int, known_idx: list[int], hidden_size: int,
                  num_layers: int, dropout: float, horizon: int, n_outputs: int, window_norm: bool,
                  feedback_index: int = 0, linear_skip: bool = False, window: int | None = None,
-                 window_stats: bool = False):
+                 window_stats: bool = False, mirror: str | None = None):
         super().__init__()
         self.config = NetworkConfig(cell=cell, strategy=strategy, n_features=n_features, horizon=horizon,
                                     known_idx=tuple(known_idx), hidden_size=hidden_size, num_layers=num_layers,
                                     dropout=dropout, n_outputs=n_outputs, window_norm=window_norm,
                                     feedback_index=feedback_index, linear_skip=linear_skip, window=window,
-                                    window_stats=window_stats)
+                                    window_stats=window_stats, mirror=mirror)
+        self.mirror = mirror
         self.strategy = strategy
         self.horizon = horizon
         self.n_outputs = n_outputs
@@ -145,6 +152,37 @@ class ForecastNet(nn.Module):
             loc = torch.zeros_like(y[:, :1])
             scale = torch.ones_like(y[:, :1])
         y = (y - loc) / scale
+        if self.mirror is None:
+            return self._forecast(y, past, future_known, loc, scale), loc, scale
+        if self.training:  # about half of the windows is shown mirrored, its forecasts mapped back
+            flipped = self._mirrored_half(y)
+            out = self._forecast(torch.where(flipped, -y, y), past, future_known, loc, scale)
+            return torch.where(flipped, self._unmirror(out), out), loc, scale
+        # Forecasting: the mean of the forecast and the mirrored window's forecast mapped back, in one batch.
+        both = self._forecast(torch.cat([y, -y]), torch.cat([past, past]), torch.cat([future_known, future_known]),
+                              torch.cat([loc, loc]), torch.cat([scale, scale]))
+        out, out_mirrored = both.chunk(2)
+        return 0.5 * (out + self._unmirror(out_mirrored)), loc, scale
+
+    def _mirrored_half(self, y: torch.Tensor) -> torch.Tensor:
+        """Which windows of a training batch to show mirrored, ``[batch, 1, 1]``: those whose float32 values have
+        an odd number of odd last bits (a hash of the window: about half, unrelated to its shape), the choice
+        flipped at every other training step so that a window comes in both orientations over the passes. No
+        random generator: a window gets the same choice in whichever process sees it, so a DDP fit stays the
+        fit of one process (`tsrnn.nn.datamodule.GlobalBatchSampler`)."""
+        bits = y[..., 0].detach().float().contiguous().view(torch.int32)  # [batch, window]
+        step = getattr(self, "_mirror_step", 0)
+        self._mirror_step = step + 1
+        return ((bits & 1).sum(dim=1) + step).remainder(2).eq(1).view(-1, 1, 1)
+
+    def _unmirror(self, out: torch.Tensor) -> torch.Tensor:
+        """The forecast of a window from that of its mirror image (the window negated around its mean)."""
+        if self.mirror == "reverse":  # the q-quantile of -Y is minus the (1 - q)-quantile of Y
+            return -out.flip(-1)
+        return torch.cat([-out[..., :1], out[..., 1:]], dim=-1)  # "location": a distribution's loc only
+
+    def _forecast(self, y, past, future_known, loc, scale):
+        # y: [batch, window, 1], the normalised target (possibly mirrored); the rest as `forward` got them
         horizon = future_known.shape[1]
         base = torch.zeros(len(y), horizon, self.n_outputs, dtype=y.dtype, device=y.device)
         if self.skip is not None:
@@ -153,7 +191,7 @@ class ForecastNet(nn.Module):
         if self.window_stats:  # clamped: a flat window's log-spread (the 1e-5 floor) must not dominate the head
             stats = torch.cat([loc[:, 0].clamp(-10.0, 10.0), scale[:, 0].log().clamp(-5.0, 5.0)], dim=-1)  # [batch, 2]
         # Every strategy adds the recurrent part to ``base``; recursive and seq2seq feed the sum back.
-        return self._recurrent(y, past, future_known, base, stats), loc, scale
+        return self._recurrent(y, past, future_known, base, stats)
 
     def _recurrent(self, y, past, future_known, base, stats=None):
         # y: [batch, window, 1] normalised target; past: [batch, window, features]; base: [batch, horizon, Q];
