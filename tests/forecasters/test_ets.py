@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tsrnn.data import to_panel
 from tsrnn.datasets import load_dataset
 from tsrnn.forecasters import ets
 from tsrnn.forecasters.checks import check_forecaster
@@ -145,6 +146,26 @@ def test_fresh_history_keeps_the_smoothing_weights():
     assert out["unique_id"].tolist() == ["a", "a", "b", "b", "c", "c"]
     assert out["ds"].iloc[0] == pd.Timestamp("2007-01-01")
     assert list(model.fitted_models_["unique_id"]) == ["a", "b"]
+
+
+def test_history_that_continues_the_training_data_is_filtered_with_every_fitted_parameter():
+    """A backtest forecasts at the fit's own cutoff and later: the forecast at the cutoff is the fitted model's
+    (before, the initial states were estimated again, and on one US employment series that search ended in
+    forecasts of -13,000 for a series near 700), a later one filters the new observations with the same
+    parameters, and history that does not continue the training data re-estimates the initial states."""
+    y = load_dataset("airpassengers")["y"].to_numpy()
+    frame = long_frame({"air": y[:120]}, start="1949-01-01")
+    model = ETSForecaster(error="mul", trend="add", damped_trend=True, seasonal="mul").fit(frame)
+    later = long_frame({"air": y}, start="1949-01-01")
+    np.testing.assert_allclose(model.predict(12, df=frame)["y_pred"], model.predict(12)["y_pred"], rtol=1e-10)
+    result = model.models_[0].result
+    continued = ets._ets_model(y[:132], ("mul", "add", True, "mul"), 12, result.model.initialization_method)
+    expected = continued.smooth(result.params).forecast(12)
+    at = model.forecast_at(to_panel(later), np.array([0]), np.array([132]), horizon=12)["y_pred"][0]
+    np.testing.assert_allclose(at, np.asarray(expected), rtol=1e-8)
+    shifted = long_frame({"air": y[12:132]}, start="1950-01-01")  # starts a year later: not a continuation
+    other = model.predict(12, df=shifted)["y_pred"].to_numpy()
+    assert np.all(np.isfinite(other)) and np.all((other > 300) & (other < 800))
 
 
 @pytest.mark.parametrize("params", ETSForecaster.get_test_params(), ids=str)

@@ -187,9 +187,11 @@ class ETSForecaster(_PerSeriesForecaster):
     in ``fit_report_`` exactly as in `ARIMAForecaster`; ``fitted_models_`` shows the chosen model per series
     and ``models_[i].result`` holds the statsmodels results of series ``i``.
 
-    Forecasting from fresh history (``predict(df=...)``): a series seen in ``fit`` keeps its model and its
-    smoothing weights, and only its initial states are re-estimated on the new data; an unseen series gets
-    the full selection. Covariate columns are ignored (ETS has no regressors).
+    Forecasting from fresh history (``predict(df=...)``, and every origin of a backtest): a series seen in
+    ``fit`` keeps its model. History that continues its training data (the same start, more or the same values)
+    is filtered with every fitted parameter, so the forecast at the fit's own end is ``predict()``'s; other
+    history keeps the smoothing weights and re-estimates the initial states, starting from the fitted ones. An
+    unseen series gets the full selection. Covariate columns are ignored (ETS has no regressors).
 
     Parameters
     ----------
@@ -310,10 +312,25 @@ class ETSForecaster(_PerSeriesForecaster):
 
     @staticmethod
     def _apply_model(result, y, X):
+        """The fitted model of a series on new history ``y``. History that continues the training data (a later
+        origin of a backtest, or the same data) is filtered with every fitted parameter, initial states included:
+        the state at its end is then the one the fitted model reaches, as for ARIMA. Other history keeps the
+        smoothing weights and re-estimates the initial states, starting from the fitted ones."""
         model = result.model
         cand = (model.error, model.trend or "none", bool(model.damped_trend), model.seasonal or "none")
-        new = _ets_model(y, cand, model.seasonal_periods or 1, "estimated")
+        m = model.seasonal_periods or 1
+        seen = np.asarray(model.endog, dtype=np.float64).ravel()
+        y = np.asarray(y, dtype=np.float64)
+        if len(y) >= len(seen) and np.array_equal(y[: len(seen)], seen):
+            return _ets_model(y, cand, m, model.initialization_method).smooth(result.params)
+        # Re-estimating the initial states from statsmodels' own start could end in an explosive optimum (a
+        # damped multiplicative model forecasting -13,000 for a series near 700: benchmarks/RESULTS.md, "ETS on
+        # new history").
+        new = _ets_model(y, cand, m, "estimated")
         fixed = {name: value for name, value in zip(result.param_names, result.params, strict=True)
                  if name.startswith(("smoothing_", "damping_"))}
+        start = None
+        if model.initialization_method == "estimated" and list(new.param_names) == list(result.param_names):
+            start = np.asarray(result.params, dtype=np.float64)
         with new.fix_params(fixed):
-            return new.fit(disp=False)
+            return new.fit(disp=False, start_params=start)
