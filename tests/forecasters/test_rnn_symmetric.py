@@ -72,9 +72,12 @@ def test_training_shows_half_the_windows_mirrored():
     with torch.no_grad():  # the recurrent head starts at zero; the linear path becomes a constant step of +1
         net.skip.weight.zero_()
         net.skip.bias.fill_(1.0)
-    out, _, _ = net.train()(torch.randn(4000, 6, 1), torch.zeros(4000, 2, 0))
+    batch = torch.randn(4000, 6, 1)
+    out, _, _ = net.train()(batch, torch.zeros(4000, 2, 0))
     assert set(out[:, 0, 0].unique().tolist()) == {-1.0, 1.0}  # +1 as seen, -1 mapped back from a mirror
     assert 0.45 < float((out[:, 0, 0] > 0).float().mean()) < 0.55
+    again, _, _ = net(batch, torch.zeros(4000, 2, 0))  # the next step shows each window the other way round
+    torch.testing.assert_close(again, -out)
     out, _, _ = net.eval()(torch.randn(10, 6, 1), torch.zeros(10, 2, 0))
     torch.testing.assert_close(out, torch.zeros_like(out))  # forecasting averages the two: the step cancels
 
