@@ -299,7 +299,8 @@ class RNNForecaster(BaseForecaster):
         searches it.
     symmetric : bool
         Make the network mirror-symmetric: a window reflected about its mean gets the reflected forecast, so no
-        direction is preferred. Training shows about half of the windows mirrored (a hash of each window picks
+        direction is preferred (with ``scaler="window"``, the default; the other scalers reflect about their
+        per-series location). Training shows about half of the windows mirrored (a hash of each window picks
         them, so a DDP fit stays the one-process fit) and forecasting averages the forecast of each window with
         the mirrored forecast of its mirror image. A global network otherwise learns the direction its training
         series mostly moved in (a drift in window units, and asymmetric responses): right where that persists
