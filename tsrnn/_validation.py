@@ -15,7 +15,7 @@ import pandas as pd
 from .errors import InvalidParameterError
 
 __all__ = ["check_bool", "check_choice", "check_int", "check_positive_int", "check_n_jobs", "check_real",
-           "check_random_state", "check_str_list"]
+           "check_random_state", "check_str_list", "paired_quantiles"]
 
 MAX_SEED = 2**32 - 1  # numpy's legacy seeding and Lightning's seed_everything accept [0, 2**32 - 1]
 
@@ -202,3 +202,17 @@ def check_random_state(value, name: str = "random_state") -> int | None:
             or not 0 <= value <= MAX_SEED):
         raise InvalidParameterError(f"{name} must be an integer or None (a seed in [0, {MAX_SEED}]), got {value!r}")
     return int(value)
+
+
+def paired_quantiles(levels) -> bool:
+    """Whether quantile ``levels`` (sorted) are symmetric about the median, each ``q`` with ``1 - q``: what a
+    mirrored forecast needs (the q-quantile of -Y is minus the (1 - q)-quantile of Y). No levels (a point
+    forecast) pass.
+
+    Example
+    -------
+    >>> paired_quantiles([0.1, 0.5, 0.9]), paired_quantiles([0.5, 0.9]), paired_quantiles([])
+    (True, False, True)
+    """
+    levels = np.asarray(levels, dtype=np.float64)
+    return bool(np.allclose(levels + levels[::-1], 1.0, atol=1e-9))

@@ -12,8 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-import numpy as np
-
 __all__ = ["ForecasterEntry", "FORECASTERS", "entry", "entry_for_class", "load_class", "is_registered",
            "cli_models", "space_for"]
 
@@ -50,10 +48,11 @@ class ForecasterEntry:
 
 def _mirrorable(forecaster, c: dict) -> bool:
     """Whether ``symmetric=True`` can work here: the target alone as input, quantiles symmetric about the median."""
+    from ._validation import paired_quantiles
+
     params = forecaster.get_params(deep=False)
-    levels = np.asarray(params.get("quantiles") or [0.5], dtype=float)
     return (not c["covariates"] and not params.get("calendar_features")
-            and bool(np.allclose(levels + levels[::-1], 1.0, atol=1e-9)))
+            and paired_quantiles(sorted(params.get("quantiles") or [])))
 
 
 def _rnn_space_args(forecaster, c: dict) -> dict:

@@ -325,7 +325,7 @@ class ETSForecaster(_PerSeriesForecaster):
             return _ets_model(y, cand, m, model.initialization_method).smooth(result.params)
         # Re-estimating the initial states from statsmodels' own start could end in an explosive optimum (a
         # damped multiplicative model forecasting -13,000 for a series near 700: benchmarks/RESULTS.md, "ETS on
-        # new history").
+        # history that continues its training data").
         new = _ets_model(y, cand, m, "estimated")
         fixed = {name: value for name, value in zip(result.param_names, result.params, strict=True)
                  if name.startswith(("smoothing_", "damping_"))}

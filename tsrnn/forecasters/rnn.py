@@ -18,7 +18,15 @@ import pandas as pd
 
 from .._estimator import check_is_fitted
 from .._schema import POINT, interval_column, level_quantiles, quantile_column
-from .._validation import check_bool, check_choice, check_int, check_random_state, check_real, check_str_list
+from .._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_random_state,
+    check_real,
+    check_str_list,
+    paired_quantiles,
+)
 from ..data import Panel, check_positive_int, static_values
 from ..errors import InvalidParameterError
 from ..frequency import season_length_for, seasonal_periods_for
@@ -307,11 +315,10 @@ class RNNForecaster(BaseForecaster):
         (growing economic series), wrong where it changes. Off by default, by measurement (benchmarks/RESULTS.md,
         "Mirror-symmetric networks"): better by about a tenth on Australian tourism and yearly fertility and
         by 4% on daily NOx and hourly electricity, level with the random walk on two daily price panels, but
-        worse on US
-        employment (8%), the shipped sales data (11%), M4 Weekly, the shipped S&P 500 and M4 in 4-week
-        blocks; `tune` searches it. Needs the target alone as input (no covariates or calendar
-        features) and, with ``loss="quantile"``, quantiles symmetric about the median; distribution heads mirror
-        their location.
+        worse on US employment (8%), the shipped sales data (11%), M4 Weekly, the shipped S&P 500 and M4 in
+        4-week blocks; `tune` searches it. Needs the target alone as input (no covariates or calendar features)
+        and, with ``loss="quantile"``, quantiles symmetric about the median; distribution heads mirror their
+        location.
     window : int, optional
         Lookback length. None picks ``max(2 * horizon, 2 * season, 16)`` and, below daily data, a week plus
         a day of steps (192 hourly) so that the window reaches last week's value; shortened (never below
@@ -1207,8 +1214,7 @@ class RNNForecaster(BaseForecaster):
                 "symmetric=False with covariates or calendar_features=True")
         if self.loss in DISTRIBUTIONS:
             return "location"
-        levels = np.asarray(quantiles, dtype=float)
-        if not np.allclose(levels + levels[::-1], 1.0, atol=1e-9):
+        if not paired_quantiles(quantiles):
             raise InvalidParameterError(
                 f"symmetric=True needs quantiles symmetric about the median (each q with 1 - q, as 0.1, 0.5, 0.9), "
                 f"got {list(quantiles)}: the mirrored window's q-quantile is the (1 - q)-quantile of the series. "
