@@ -3,6 +3,7 @@ automatic window against the random walk, drift, ETS and seasonal naive.
 
     python benchmarks/bench_short_series.py --seeds 3        # writes its section of benchmarks/RESULTS.md
     python benchmarks/bench_short_series.py --seeds 1 --no-write
+    python benchmarks/bench_short_series.py --seeds 1 --only-rnn --param symmetric=true   # an ablation (never writes)
 
 Synthetic data (seeded), because the shipped datasets hold no panel of short series: three kinds in equal parts
 (a random walk with its own drift, exponential growth with noise, a slow cycle on a random walk), lengths drawn
@@ -25,6 +26,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
 from _results import markdown_table, write_section  # noqa: E402
+from bench_m4 import parse_params  # noqa: E402
 
 SECTION = "## Short series: yearly and quarterly panels (issue 11)"
 
@@ -48,18 +50,27 @@ def short_panel(freq: str, n: int, lengths, season: int, seed: int) -> pd.DataFr
     return pd.concat(frames, ignore_index=True)
 
 
-def board(df: pd.DataFrame, horizon: int, season: int, seeds: int, old_window: bool) -> pd.DataFrame:
-    from tsrnn import (DriftForecaster, ETSForecaster, NaiveForecaster, RNNForecaster, SeasonalNaiveForecaster,
-                       compare)
+def board(df: pd.DataFrame, horizon: int, season: int, seeds: int, old_window: bool, params: dict | None = None,
+          only_rnn: bool = False) -> pd.DataFrame:
+    from tsrnn import (
+        DriftForecaster,
+        ETSForecaster,
+        NaiveForecaster,
+        RNNForecaster,
+        SeasonalNaiveForecaster,
+        compare,
+    )
 
-    models = {"naive (random walk)": NaiveForecaster(), "drift": DriftForecaster(),
-              "ets": ETSForecaster(season_length=season)}
-    if season > 1:
-        models["seasonal naive"] = SeasonalNaiveForecaster(season_length=season)
+    models = {}
+    if not only_rnn:
+        models = {"naive (random walk)": NaiveForecaster(), "drift": DriftForecaster(),
+                  "ets": ETSForecaster(season_length=season)}
+        if season > 1:
+            models["seasonal naive"] = SeasonalNaiveForecaster(season_length=season)
     for k in range(seeds):
         tag = "" if k == 0 else f" s{k}"
-        models[f"rnn{tag}"] = RNNForecaster(horizon=horizon, progress=False, random_state=k)
-        if old_window:
+        models[f"rnn{tag}"] = RNNForecaster(horizon=horizon, progress=False, random_state=k, **(params or {}))
+        if old_window and not only_rnn:
             models[f"rnn, window=1{tag}"] = RNNForecaster(horizon=horizon, window=1, progress=False, random_state=k)
     cmp = compare(models, df, horizon=horizon, folds=1, refit=True, progress=False, season_length=season)
     return cmp.leaderboard[["MASE", "sMAPE", "MAE", "fit_time_s"]]
@@ -74,7 +85,10 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--param", action="append", default=[], help="RNNForecaster parameter, key=json value")
+    parser.add_argument("--only-rnn", action="store_true", help="run the RNN alone (for ablations)")
     args = parser.parse_args(argv)
+    params = parse_params(args.param)
     import torch
 
     torch.set_num_threads(1)
@@ -85,14 +99,14 @@ def main(argv=None) -> None:
     for name, freq, n, lengths, season, horizon, old in cases:
         df = short_panel(freq, n, lengths, season, seed=1)
         t0 = time.perf_counter()
-        table = board(df, horizon, season, args.seeds, old)
+        table = board(df, horizon, season, args.seeds, old, params, args.only_rnn)
         print(f"== {name} ({time.perf_counter() - t0:.0f} s)\n{table.round(3).to_string()}\n", flush=True)
         summary = f"default RNN mean MASE {over_seeds(table, 'rnn')}"
-        if old:
+        if old and not args.only_rnn:
             summary += f"; with window=1, the former automatic window: {over_seeds(table, 'rnn, window=1')}"
         lines += [f"### {name}: {n} series of {min(lengths)}-{max(lengths)} observations, horizon {horizon}", "",
                   summary + ".", "", markdown_table(table), ""]
-    if not args.no_write:
+    if not (args.no_write or args.param or args.only_rnn):
         write_section(SECTION, "\n".join(lines))
 
 
