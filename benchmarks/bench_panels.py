@@ -229,7 +229,10 @@ def run_panel(name: str, seeds: int, params: dict, only_rnn: bool, horizon: int 
         result = compare(models, df, horizon=horizon, folds=protocol.folds, step=protocol.step or horizon,
                          refit=protocol.refit, progress=False, season_length=protocol.season_length)
     if protocol.prices:
-        board = result.leaderboard[["MASE", "MAE", "DM_p", "fit_time_s"]].copy()
+        # DM_p is against the random walk, which --only-rnn leaves out.
+        columns = ["MASE", "MAE", "DM_p", "fit_time_s"] if "DM_p" in result.leaderboard else ["MASE", "MAE",
+                                                                                             "fit_time_s"]
+        board = result.leaderboard[columns].copy()
         board.insert(2, "hit_rate", [hit_rate(result.results[m], df) for m in board.index])
     else:
         board = result.leaderboard[["MASE", "sMAPE", "RMSSE", "fit_time_s"]].copy()

@@ -296,6 +296,16 @@ def test_resuming_with_other_settings_is_refused_naming_what_differs(air):
     with pytest.raises(ValueError, match="params.window_stats was False, now True"):
         tune(tiny_rnn(max_steps=1, window_stats=True), air, n_trials=3, **{**settings, "study_name": "rnn",
                                                                              "space": {"hidden_size": [4]}})
+    # weight_averaging was added with a non-zero default: a study made before it was scored without averaging,
+    # so the new default is a change, and weight_averaging=0 resumes it.
+    rnn_study.set_user_attr("fingerprint", {**record, "params": {k: v for k, v in record["params"].items()
+                                                                    if k != "weight_averaging"}})
+    with pytest.raises(ValueError, match=r"params.weight_averaging was 0.0, now 0.25"):
+        tune(tiny_rnn(max_steps=1), air, n_trials=3, **{**settings, "study_name": "rnn",
+                                                          "space": {"hidden_size": [4]}})
+    res = tune(tiny_rnn(max_steps=1, weight_averaging=0), air, n_trials=3, **{**settings, "study_name": "rnn",
+                                                                                "space": {"hidden_size": [4]}})
+    assert len(res.study_.trials) == 3
 
     # A study made by an older tsrnn has no record: a warning says so, and the record starts now.
     old = optuna.create_study(storage=storage, study_name="old")

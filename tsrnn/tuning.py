@@ -80,8 +80,8 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     With a season (``season_length > 1``) ``deseasonalize`` tries "both", None and "auto". ``symmetric``
     (the mirror-symmetric network) is tried both ways unless ``symmetric=False`` here (the data or the
     forecaster has covariates, calendar features or lopsided quantiles, which it cannot take). The training
-    length (``max_steps``, ``batch_size``) and ``n_models`` are not searched: they stay as set on the
-    forecaster.
+    length (``max_steps``, ``batch_size``), ``weight_averaging`` and ``n_models`` are not searched: they stay as
+    set on the forecaster.
 
     Example
     -------
@@ -710,11 +710,18 @@ def _differences(stored: Mapping, current: Mapping, prefix: str = "") -> list[st
     return lines
 
 
+# What a parameter added after version 0.1 did before it existed, where that is not its default: a study scored
+# before weight averaging became the default was scored without it.
+_BEFORE_ADDED = {"weight_averaging": 0.0}
+
+
 def _param_defaults(forecaster) -> dict:
-    """The defaults of the forecaster class's parameters, as `_fingerprint` records values."""
+    """The value each parameter of the forecaster's class had, in effect, before it existed (its default, or
+    `_BEFORE_ADDED`'s), as `_fingerprint` records values."""
     import inspect
 
-    return {p.name: _plain(p.default) for p in inspect.signature(type(forecaster).__init__).parameters.values()
+    return {p.name: _plain(_BEFORE_ADDED.get(p.name, p.default))
+            for p in inspect.signature(type(forecaster).__init__).parameters.values()
             if p.name != "self" and p.default is not p.empty}
 
 
@@ -722,7 +729,8 @@ def _check_fingerprint(study, fingerprint: dict, defaults: Mapping | None = None
     stored = study.user_attrs.get("fingerprint")
     params = stored.get("params") if isinstance(stored, Mapping) else None
     if isinstance(params, Mapping) and defaults and stored.get("forecaster") == fingerprint.get("forecaster"):
-        # A parameter the forecaster gained after the study was made (window_stats) was, in effect, at its default.
+        # A parameter the forecaster gained after the study was made (window_stats) was, in effect, at its default
+        # (or at what `_BEFORE_ADDED` says it did before it existed).
         added = {k: defaults[k] for k in fingerprint.get("params", {}) if k not in params and k in defaults}
         stored = {**stored, "params": {**params, **added}}
     if stored is None:

@@ -8,7 +8,7 @@ measures exactly what the recurrence adds.
 from __future__ import annotations
 
 from ..nn.choices import LINEAR_CELL
-from .rnn import DEFAULT_DESEASONALIZE, RNNForecaster
+from .rnn import DEFAULT_DESEASONALIZE, DEFAULT_WEIGHT_AVERAGING, RNNForecaster
 
 __all__ = ["LinearForecaster"]
 
@@ -66,6 +66,7 @@ class LinearForecaster(RNNForecaster):
         progress: bool = True,
         trainer_kwargs: dict | None = None,
         symmetric: bool = False,
+        weight_averaging: float = DEFAULT_WEIGHT_AVERAGING,
     ):
         self.window = window
         self.horizon = horizon
@@ -92,6 +93,7 @@ class LinearForecaster(RNNForecaster):
         self.progress = progress
         self.trainer_kwargs = trainer_kwargs
         self.symmetric = symmetric
+        self.weight_averaging = weight_averaging
 
     @classmethod
     def get_test_params(cls) -> list[dict]:
