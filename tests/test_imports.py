@@ -34,7 +34,7 @@ def test_import_tsrnn_alone():
 # Loading a saved naive or RNN model and forecasting from it never imports scikit-learn, scipy or statsmodels: the
 # forecasters speak scikit-learn's estimator protocol without importing it (tsrnn/_estimator.py), which keeps
 # `tsrnn predict` under two seconds (benchmarks/RESULTS.md, issue 14). (ARIMA and ETS need statsmodels, a
-# Student-t head scipy's t quantiles, and loading a ConformalIntervals scikit-learn's clone.)
+# Student-t head scipy's t quantiles.) A ConformalIntervals rebuilds its wrapped forecaster with tsrnn's own clone.
 _LOAD_AND_PREDICT = """
 import sys
 import tsrnn
@@ -49,14 +49,15 @@ def test_loading_and_forecasting_do_not_import_scikit_learn(tmp_path):
     import numpy as np
     import pandas as pd
 
-    from tsrnn import NaiveForecaster, RNNForecaster
+    from tsrnn import ConformalIntervals, NaiveForecaster, RNNForecaster
 
     y = pd.Series(np.sin(np.arange(60) / 3.0) + 2, index=pd.date_range("2020-01-01", periods=60, freq="MS"), name="s")
     NaiveForecaster().fit(y).save(tmp_path / "naive")
+    ConformalIntervals(NaiveForecaster(), horizon=3, n_windows=5).fit(y).save(tmp_path / "conformal")
     for name, loss in (("rnn", "mae"), ("rnn_normal", "normal")):
         RNNForecaster(horizon=3, window=12, hidden_size=4, max_steps=2, progress=False, random_state=0, loss=loss,
                       accelerator="cpu").fit(y).save(tmp_path / name)
-    for name in ("naive", "rnn", "rnn_normal"):
+    for name in ("naive", "conformal", "rnn", "rnn_normal"):
         result = subprocess.run([sys.executable, "-c", _LOAD_AND_PREDICT, str(tmp_path / name)], capture_output=True,
                                 text=True, timeout=300)
         assert result.returncode == 0, result.stderr.strip().splitlines()[-3:]

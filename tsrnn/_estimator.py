@@ -8,11 +8,12 @@ only when asked).
 
 from __future__ import annotations
 
+import copy
 import inspect
 
 from .errors import NotFittedError
 
-__all__ = ["Estimator", "check_is_fitted"]
+__all__ = ["Estimator", "check_is_fitted", "clone"]
 
 
 class Estimator:
@@ -118,3 +119,23 @@ def check_is_fitted(estimator) -> None:
     if not fitted:
         raise NotFittedError(f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with "
                              "appropriate arguments before using this estimator.")
+
+
+def clone(estimator):
+    """A new, unfitted estimator of the same class with the same parameters, as ``sklearn.base.clone`` makes one,
+    without importing scikit-learn (loading a `ConformalIntervals` rebuilds its wrapped forecaster with it).
+    Parameters that are estimators themselves (anything with ``get_params``) are cloned the same way; the others
+    are deep-copied, so the copy shares no mutable state with the original.
+
+    Example
+    -------
+    >>> from tsrnn import ConformalIntervals, NaiveForecaster
+    >>> model = ConformalIntervals(NaiveForecaster(), n_windows=7)
+    >>> copy_ = clone(model)
+    >>> copy_.n_windows, type(copy_.forecaster).__name__, copy_.forecaster is model.forecaster
+    (7, 'NaiveForecaster', False)
+    """
+    params = estimator.get_params(deep=False)
+    new = {name: clone(value) if hasattr(value, "get_params") and not isinstance(value, type) else copy.deepcopy(value)
+           for name, value in params.items()}
+    return type(estimator)(**new)

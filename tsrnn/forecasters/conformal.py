@@ -338,9 +338,8 @@ class ConformalIntervals(BaseForecaster):
         return config, out, state
 
     def _restore_state(self, config: dict, arrays: dict, panel: Panel, data_kwargs: dict) -> None:
-        from sklearn.base import clone  # loading; forecasting imports no scikit-learn
-
         from .. import registry
+        from .._estimator import clone  # not scikit-learn's: loading and forecasting import no scikit-learn
         from .io import _CONFIG, STATE_DICT, _array, _entry, _instantiate, _need
 
         spec = self.forecaster  # as saved: {"class": ..., "params": ...}
