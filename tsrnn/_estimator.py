@@ -124,8 +124,9 @@ def check_is_fitted(estimator) -> None:
 def clone(estimator):
     """A new, unfitted estimator of the same class with the same parameters, as ``sklearn.base.clone`` makes one,
     without importing scikit-learn (loading a `ConformalIntervals` rebuilds its wrapped forecaster with it).
-    Parameters that are estimators themselves (anything with ``get_params``) are cloned the same way; the others
-    are deep-copied, so the copy shares no mutable state with the original.
+    Parameters that are estimators themselves (anything with ``get_params``), also inside lists and tuples (a
+    pipeline's steps), are cloned the same way; the others are deep-copied, so the copy shares no mutable state
+    with the original.
 
     Example
     -------
@@ -134,8 +135,15 @@ def clone(estimator):
     >>> copy_ = clone(model)
     >>> copy_.n_windows, type(copy_.forecaster).__name__, copy_.forecaster is model.forecaster
     (7, 'NaiveForecaster', False)
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> import numpy as np
+    >>> pipe = make_pipeline(StandardScaler()).fit(np.ones((3, 1)))
+    >>> hasattr(clone(pipe).steps[0][1], "mean_")  # the steps are new and unfitted, as scikit-learn's clone makes them
+    False
     """
-    params = estimator.get_params(deep=False)
-    new = {name: clone(value) if hasattr(value, "get_params") and not isinstance(value, type) else copy.deepcopy(value)
-           for name, value in params.items()}
-    return type(estimator)(**new)
+    if isinstance(estimator, list | tuple | set | frozenset):
+        return type(estimator)(clone(item) for item in estimator)
+    if not hasattr(estimator, "get_params") or isinstance(estimator, type):
+        return copy.deepcopy(estimator)
+    return type(estimator)(**{name: clone(value) for name, value in estimator.get_params(deep=False).items()})

@@ -547,7 +547,7 @@ class RNNForecaster(BaseForecaster):
             p[name] = check_bool(getattr(self, name), name)
         p["dropout"] = check_real(self.dropout, "dropout", low=0, high=1, high_open=True)
         p["learning_rate"] = check_real(self.learning_rate, "learning_rate", low=0, low_open=True)
-        p["weight_averaging"] = check_real(getattr(self, "weight_averaging", 0.0), "weight_averaging", low=0, high=1)
+        p["weight_averaging"] = check_real(self.weight_averaging, "weight_averaging", low=0, high=1)
         p["gradient_clip_val"] = check_real(self.gradient_clip_val, "gradient_clip_val", low=0, low_open=True,
                                             allow_none=True)
         stop = self.early_stopping
