@@ -306,6 +306,16 @@ def test_resuming_with_other_settings_is_refused_naming_what_differs(air):
     res = tune(tiny_rnn(max_steps=1, weight_averaging=0), air, n_trials=3, **{**settings, "study_name": "rnn",
                                                                                 "space": {"hidden_size": [4]}})
     assert len(res.study_.trials) == 3
+    # So was nonnegative (default "auto"): a study made before it scored unfloored forecasts.
+    record = rnn_study.user_attrs["fingerprint"]
+    rnn_study.set_user_attr("fingerprint", {**record, "params": {k: v for k, v in record["params"].items()
+                                                                    if k != "nonnegative"}})
+    with pytest.raises(ValueError, match=r"params.nonnegative was False, now 'auto'"):
+        tune(tiny_rnn(max_steps=1, weight_averaging=0), air, n_trials=4, **{**settings, "study_name": "rnn",
+                                                                              "space": {"hidden_size": [4]}})
+    res = tune(tiny_rnn(max_steps=1, weight_averaging=0, nonnegative=False), air, n_trials=4,
+               **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
+    assert len(res.study_.trials) == 4
 
     # A study made by an older tsrnn has no record: a warning says so, and the record starts now.
     old = optuna.create_study(storage=storage, study_name="old")

@@ -13,7 +13,13 @@ import inspect
 
 from .errors import NotFittedError
 
-__all__ = ["Estimator", "check_is_fitted", "clone"]
+__all__ = ["Estimator", "check_is_fitted", "clone", "BEFORE_ADDED"]
+
+# What a parameter added after version 0.1 did before it existed, where that is not its new default. A tuning
+# study scored before weight averaging became the default was scored without it (`tsrnn.tuning` fills these
+# into an older study's record), and a model saved before ``nonnegative`` existed forecast without the floor
+# (loading fills these into its saved parameters, so it forecasts as it did).
+BEFORE_ADDED = {"weight_averaging": 0.0, "nonnegative": False}
 
 
 class Estimator:

@@ -23,6 +23,7 @@ import pandas as pd
 from optuna.trial import TrialState
 from sklearn.base import clone
 
+from ._estimator import BEFORE_ADDED
 from ._validation import check_int
 from .data import Panel, to_panel
 from .evaluation.backtest import _check_refit, make_cv
@@ -710,17 +711,13 @@ def _differences(stored: Mapping, current: Mapping, prefix: str = "") -> list[st
     return lines
 
 
-# What a parameter added after version 0.1 did before it existed, where that is not its default: a study scored
-# before weight averaging became the default was scored without it.
-_BEFORE_ADDED = {"weight_averaging": 0.0}
-
 
 def _param_defaults(forecaster) -> dict:
     """The value each parameter of the forecaster's class had, in effect, before it existed (its default, or
-    `_BEFORE_ADDED`'s), as `_fingerprint` records values."""
+    `tsrnn._estimator.BEFORE_ADDED`'s), as `_fingerprint` records values."""
     import inspect
 
-    return {p.name: _plain(_BEFORE_ADDED.get(p.name, p.default))
+    return {p.name: _plain(BEFORE_ADDED.get(p.name, p.default))
             for p in inspect.signature(type(forecaster).__init__).parameters.values()
             if p.name != "self" and p.default is not p.empty}
 
@@ -730,7 +727,7 @@ def _check_fingerprint(study, fingerprint: dict, defaults: Mapping | None = None
     params = stored.get("params") if isinstance(stored, Mapping) else None
     if isinstance(params, Mapping) and defaults and stored.get("forecaster") == fingerprint.get("forecaster"):
         # A parameter the forecaster gained after the study was made (window_stats) was, in effect, at its default
-        # (or at what `_BEFORE_ADDED` says it did before it existed).
+        # (or at what `tsrnn._estimator.BEFORE_ADDED` says it did before it existed).
         added = {k: defaults[k] for k in fingerprint.get("params", {}) if k not in params and k in defaults}
         stored = {**stored, "params": {**params, **added}}
     if stored is None:

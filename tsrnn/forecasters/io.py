@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import json
 import numbers
 import os
@@ -14,7 +15,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from .._estimator import check_is_fitted
+from .._estimator import BEFORE_ADDED, check_is_fitted
 from .._files import atomic_write_bytes, atomic_write_text, fsync_dir, umask_mode
 from ..errors import IncompatibleModelError, OutputExistsError
 
@@ -761,6 +762,9 @@ def _data_kwargs(config: dict) -> dict:
 def _instantiate(cls, config: dict):
     """``cls(**params)``, its parameters validated the way fit validates them."""
     params = _entry(config, "params", dict, _CONFIG)
+    # A parameter the class gained after the model was saved takes the value that behaves as the saved model did.
+    accepted = inspect.signature(cls.__init__).parameters
+    params = {**{k: v for k, v in BEFORE_ADDED.items() if k in accepted}, **params}
     try:
         return cls(**params)
     except TypeError as err:

@@ -67,6 +67,7 @@ class LinearForecaster(RNNForecaster):
         trainer_kwargs: dict | None = None,
         symmetric: bool = False,
         weight_averaging: float = DEFAULT_WEIGHT_AVERAGING,
+        nonnegative: bool | str = "auto",
     ):
         self.window = window
         self.horizon = horizon
@@ -94,6 +95,7 @@ class LinearForecaster(RNNForecaster):
         self.trainer_kwargs = trainer_kwargs
         self.symmetric = symmetric
         self.weight_averaging = weight_averaging
+        self.nonnegative = nonnegative
 
     @classmethod
     def get_test_params(cls) -> list[dict]:

@@ -111,6 +111,15 @@ def default_max_steps(n_windows: int, batch_size: int) -> int:
     return int(min(1000, max(100, math.ceil(30 * n_windows / batch_size))))
 
 
+def check_nonnegative(value) -> bool | str:
+    """``nonnegative`` as "auto", True or False (`tsrnn.errors.InvalidParameterError` names anything else)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, str) and value == "auto":
+        return "auto"
+    raise InvalidParameterError(f"nonnegative must be 'auto', True or False, got {value!r}")
+
+
 # -- parameter checks that need Lightning's vocabulary ---------------------------------------------------------
 _ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
 # Trainer arguments set from RNNForecaster's own parameters: trainer_kwargs may not set them a second way.
@@ -378,6 +387,14 @@ class RNNForecaster(BaseForecaster):
         optimiser state are the plain fit's. Not applied with validation windows (``validation_size``,
         ``early_stopping``), where the weights that scored best on them are kept. Default 0.25, the last quarter,
         by measurement (benchmarks/RESULTS.md, "Weight averaging").
+    nonnegative : {"auto", True, False}
+        Floor the forecasts (the point forecast, the quantiles and the interval bounds) at zero. "auto" (the
+        default) floors those of each series whose history before the forecast origin holds no negative value
+        (sales, counts, demand, prices); True floors every series', False none. Where the target cannot go
+        negative, zero is always at least as close to the outcome as a negative forecast, so the floor can only
+        lower the error; the window normalisation lets a network swing below zero on series that sit at or near
+        it (intermittent demand), as a linear model does (benchmarks/RESULTS.md, "Non-negative forecasts").
+        Pass False for a series that may turn negative although it never has.
     early_stopping : bool or int
         Stop when the validation loss has not improved for that many checks (True means 5); the best
         weights are restored. Uses the last ``validation_size`` steps of each series.
@@ -488,6 +505,7 @@ class RNNForecaster(BaseForecaster):
         window_stats: bool = False,  # last: added after the others, so positional calls keep their meaning
         symmetric: bool = False,
         weight_averaging: float = DEFAULT_WEIGHT_AVERAGING,
+        nonnegative: bool | str = "auto",
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -526,6 +544,7 @@ class RNNForecaster(BaseForecaster):
         self.window_stats = window_stats
         self.symmetric = symmetric
         self.weight_averaging = weight_averaging
+        self.nonnegative = nonnegative
 
     # -- parameter checks ------------------------------------------------------------------------------
     def _check_params(self) -> dict:
@@ -548,6 +567,7 @@ class RNNForecaster(BaseForecaster):
         p["dropout"] = check_real(self.dropout, "dropout", low=0, high=1, high_open=True)
         p["learning_rate"] = check_real(self.learning_rate, "learning_rate", low=0, low_open=True)
         p["weight_averaging"] = check_real(self.weight_averaging, "weight_averaging", low=0, high=1)
+        p["nonnegative"] = check_nonnegative(self.nonnegative)
         p["gradient_clip_val"] = check_real(self.gradient_clip_val, "gradient_clip_val", low=0, low_open=True,
                                             allow_none=True)
         stop = self.early_stopping
@@ -685,7 +705,8 @@ class RNNForecaster(BaseForecaster):
         """The unfitted network of view ``k`` of ``deseasonalize="both"``: these parameters with that view's
         deseasonalisation and (with a ``random_state``) the next seed, so the two differ beyond their data."""
         seed = self.random_state
-        params = {**self.get_params(deep=False), "deseasonalize": _VIEWS[k],
+        # The two-view model floors its combined forecast (nonnegative), not each view's.
+        params = {**self.get_params(deep=False), "deseasonalize": _VIEWS[k], "nonnegative": False,
                   "random_state": None if seed is None else (int(seed) + k) % 2**32}
         # Not sklearn's clone: the views share the caller's trainer_kwargs objects (callbacks such as the
         # tuner's pruning callback must see both trainings), which a deep copy would replace.
@@ -1468,8 +1489,10 @@ class RNNForecaster(BaseForecaster):
             for view in self.views_:  # fit sets the data layout on the parent after _fit: the views share it
                 view.data_kwargs_ = self.data_kwargs_
             outputs = [view._predict(panel, horizon, future, levels) for view in self.views_]
-            return self._combine_views(outputs, panel, np.arange(panel.n_series), None)
+            combined = self._combine_views(outputs, panel, np.arange(panel.n_series), None)
+            return self._floored(combined, panel, np.arange(panel.n_series), panel.lengths)
         self._check_history(panel)
+        given = panel
         panel, season = self._deseasonalized(panel)
         padded, pads = (panel, None) if self.window is not None else self._left_padded(panel, self.window_ +
                                                                                      self._shift())
@@ -1480,7 +1503,7 @@ class RNNForecaster(BaseForecaster):
         k = max(1, self._shift())  # the levels that invert the target transform
         last = np.stack([panel.series(i)[-k:] for i in rows]).astype(np.float64)  # [n_series, k]
         outputs = self._outputs(self._to_levels(out, rows, last, stats), horizon, levels)
-        return self._reseasonalized(outputs, season, rows, panel.lengths)
+        return self._floored(self._reseasonalized(outputs, season, rows, panel.lengths), given, rows, given.lengths)
 
     def _check_history(self, panel: Panel) -> None:
         names, _, _ = self._feature_layout(panel)
@@ -1507,7 +1530,8 @@ class RNNForecaster(BaseForecaster):
             limit = panel.lengths.copy()  # a new series' seasonality is tested on its data before the cutoff
             np.minimum.at(limit, series, cutoffs)
             outputs = [view._predict_at(panel, series, cutoffs, horizon, future, levels) for view in self.views_]
-            return self._combine_views(outputs, panel, np.asarray(series), limit)
+            return self._floored(self._combine_views(outputs, panel, np.asarray(series), limit), panel, series,
+                                 cutoffs)
         if future is not None:
             return super()._predict_at(panel, series, cutoffs, horizon, future, levels)
         self._check_history(panel)
@@ -1525,6 +1549,7 @@ class RNNForecaster(BaseForecaster):
             raise ValueError(f"every cutoff needs {self.window_ + shift} observations before it inside the series")
         limit = panel.lengths.copy()
         np.minimum.at(limit, series, cutoffs)
+        given = panel
         panel, season = self._deseasonalized(panel, limit)
         # Rows past the end (zeros plus calendar) let any cutoff use the one gather.
         data, offsets, _, stats, _, _ = self._features(panel, extra=self.horizon, limit=limit)
@@ -1533,7 +1558,23 @@ class RNNForecaster(BaseForecaster):
         rows = (panel.offsets[series] + cutoffs - k)[:, None] + np.arange(k)  # [n, k]: the levels before each cutoff
         last = panel.values[rows].astype(np.float64)
         outputs = self._outputs(self._to_levels(out, series, last, stats), horizon, levels)
-        return self._reseasonalized(outputs, season, series, cutoffs)
+        return self._floored(self._reseasonalized(outputs, season, series, cutoffs), given, series, cutoffs)
+
+    def _floored(self, outputs: dict[str, np.ndarray], panel: Panel, series, ends) -> dict[str, np.ndarray]:
+        """The forecast columns (``[n, H]`` each, row ``r`` from the first ``ends[r]`` values of series
+        ``series[r]`` of ``panel``) floored at zero as ``nonnegative`` says: on every row (True), on the rows whose
+        history has no negative value ("auto"), or on none (False)."""
+        mode = check_nonnegative(self.nonnegative)
+        if mode is False:
+            return outputs
+        rows = np.ones(len(series), dtype=bool)
+        if mode == "auto":
+            negatives = np.concatenate([[0], np.cumsum(panel.values < 0)])  # negative values before each position
+            starts = panel.offsets[np.asarray(series)]
+            rows = negatives[starts + np.asarray(ends)] == negatives[starts]
+            if not rows.any():
+                return outputs
+        return {column: np.where(rows[:, None], np.maximum(values, 0.0), values) for column, values in outputs.items()}
 
     # -- persistence (tsrnn.forecasters.io writes and reads the folder; model.save / tsrnn.load) --------------
     def _saved_state(self) -> tuple[dict, dict, dict]:
