@@ -147,10 +147,10 @@ def test_a_conformal_folder_naming_another_wrapper_or_an_unknown_class_is_refuse
 
 
 def test_a_loaded_conformal_regression_model_refits_and_clones(tmp_path):
-    import tsrnn
     from sklearn.base import clone
     from sklearn.linear_model import Ridge
 
+    import tsrnn
     from tsrnn import RegressionForecaster
 
     y = pd.Series(np.sin(np.arange(80) / 3) * 10 + 50, index=pd.date_range("2024-01-01", periods=80), name="s")

@@ -5,12 +5,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_io import payload, rewrite  # the same folder: a model folder edited and re-signed
 
 from tsrnn import LinearForecaster, RNNForecaster, load
 from tsrnn.data import to_panel
 from tsrnn.errors import InvalidParameterError
-
-from test_io import payload, rewrite  # the same folder: a model folder edited and re-signed
 
 
 def falling_panel() -> pd.DataFrame:

@@ -17,7 +17,7 @@ import torch
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError  # what scikit-learn's own check raises
 from sklearn.utils.validation import check_is_fitted
 
-from tsrnn.errors import InvalidParameterError, NotFittedError, TrainingDivergedError
+from tsrnn.errors import InvalidParameterError, TrainingDivergedError
 from tsrnn.forecasters.rnn import RNNForecaster
 
 TINY = dict(hidden_size=4, window=6, horizon=3, max_steps=3, batch_size=16, progress=False, random_state=0)
