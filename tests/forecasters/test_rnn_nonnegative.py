@@ -116,3 +116,16 @@ def test_saved_model_keeps_its_setting_and_an_older_one_loads_unfloored(unfloore
     old = load(tmp_path / "old")
     assert old.nonnegative is False
     pd.testing.assert_frame_equal(old.predict(), unfloored.predict())
+
+
+def test_conformal_bounds_are_floored_where_the_wrapped_model_floors():
+    from tsrnn import ConformalIntervals
+
+    pred = ConformalIntervals(linear(), horizon=4, n_windows=3).fit(falling_panel()).predict(level=80)
+    pred = pred.set_index("unique_id")
+    half = pred["y_pred_hi_80"] - pred["y_pred"]  # the calibrated half-width (the upper bound is never floored)
+    assert (half > 0).all()
+    below, down = pred.loc["below"], pred.loc["down"]
+    np.testing.assert_allclose(below["y_pred_lo_80"], below["y_pred"] - half.loc["below"])  # went negative: as is
+    assert (down["y_pred"] == 0).all() and (down["y_pred"] - half.loc["down"] < 0).all()  # something to floor
+    np.testing.assert_array_equal(down["y_pred_lo_80"], 0.0)

@@ -73,7 +73,8 @@ class ConformalIntervals(BaseForecaster):
     ``predict(level=[80, 95])`` then returns the wrapped model's point forecast ``y_pred`` with
     ``y_pred -/+ q_h``, where ``q_h`` is the conformal quantile (`conformal_quantile`) of step ``h``'s errors.
     The intervals are symmetric, widen with the step as the errors do, and never cross (a higher level takes
-    a higher quantile of the same errors).
+    a higher quantile of the same errors); around a model that floors its forecasts at zero (`RNNForecaster`'s
+    ``nonnegative``) the bounds are floored where its forecasts are.
 
     ``normalize=True`` (default) divides each error by the series' scale before pooling the series
     (`history_scale`: the mean absolute one-step change of the history before the origin) and multiplies
@@ -297,7 +298,8 @@ class ConformalIntervals(BaseForecaster):
     def _predict(self, panel: Panel, horizon: int, future, levels) -> dict[str, np.ndarray]:
         point = np.asarray(self.model_._predict(panel, horizon, future, None)[POINT], dtype=np.float64)
         scale = self._conformal_scales(panel, panel.lengths[:, None])[:, 0] if self.normalize else np.ones(panel.n_series)
-        return self._conformal_bounds(point, scale, horizon, levels)
+        rows = np.arange(panel.n_series)
+        return self._floored(self._conformal_bounds(point, scale, horizon, levels), panel, rows, panel.lengths)
 
     def _predict_at(self, panel: Panel, series: np.ndarray, cutoffs: np.ndarray, horizon: int, future,
                     levels=None) -> dict[str, np.ndarray]:
@@ -309,7 +311,14 @@ class ConformalIntervals(BaseForecaster):
                               for s, c in zip(series, cutoffs, strict=True)])
         else:
             scale = np.ones(len(series))
-        return self._conformal_bounds(point, scale, horizon, levels)
+        return self._floored(self._conformal_bounds(point, scale, horizon, levels), panel, series, cutoffs)
+
+    def _floored(self, out: dict[str, np.ndarray], panel: Panel, series, ends) -> dict[str, np.ndarray]:
+        """The bounds floored at zero where the wrapped model floors its forecasts (`RNNForecaster`'s
+        ``nonnegative``): its point forecast already is, and for an outcome that cannot be negative a bound below
+        zero only widens the interval, so coverage stays as calibrated."""
+        floor = getattr(self.model_, "_floored", None)
+        return out if floor is None else floor(out, panel, series, ends)
 
     # -- persistence (tsrnn.forecasters.io writes and reads the folder) ----------------------------------------
     _INNER = "inner"  # the wrapped fitted model's arrays are saved as "inner_<name>", its weights as "inner.<name>"
