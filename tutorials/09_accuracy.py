@@ -460,6 +460,10 @@ print(f"weights averaged over the last quarter of the steps: MASE {mase(default_
 # 4e. Keep `weight_averaging` at its default: the mean of the last quarter's weights costs next to nothing,
 #    was better on the large panels and within about 1% elsewhere; on a short single series, compare it with
 #    `weight_averaging=0` by backtest.
+# 4f. Counts, sales and demand cannot go below zero, and the default floors the forecasts of every series that
+#    never has (`nonnegative="auto"`): near zero the window normalisation can swing a network below it. Pass
+#    `nonnegative=False` for a series that may turn negative although its history has not (a balance, a
+#    temperature).
 # 5. Always report `LinearForecaster` beside the RNN. If the RNN does not beat it, the recurrence is not
 #    earning its cost on your data.
 # 6. One seed and one set of origins is a small experiment: differences of a few hundredths of MASE are
