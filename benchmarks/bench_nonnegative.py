@@ -17,6 +17,9 @@ option; they get the same floor here, so that the comparison stays like for like
   series; for 40% of the series p follows a yearly cycle), and its size is 1 + Poisson(lambda) (lambda 0.5-8);
   horizon 12, two origins a year apart, refit at each; MASE with season 1.
 
+On the two intermittent panels Croston's method and its SBA and TSB corrections (`CrostonForecaster`, smoothing
+weights 0.1) are baselines too: they forecast no negative value, so the floor never moves them.
+
     python benchmarks/bench_nonnegative.py --seeds 3               # writes its RESULTS.md section
     python benchmarks/bench_nonnegative.py --panels sunspots --seeds 1 --no-write
 """
@@ -67,11 +70,12 @@ def intermittent(n_series: int = 200, months: int = 120, seed: int = 0) -> pd.Da
     return pd.concat(frames, ignore_index=True)
 
 
-# loader, horizon, folds, step, refit, season_length (None: the frequency's, 12), seasonal naive as a baseline
+# loader, horizon, folds, step, refit, season_length (None: the frequency's, 12), seasonal naive as a baseline,
+# Croston's family as baselines (on the intermittent panels)
 PANELS = {
-    "pbs_immune_sera": (pbs_immune_sera, 12, 3, 12, True, None, True),
-    "sunspots": (sunspots, 12, 24, 12, False, 1, False),
-    "intermittent": (intermittent, 12, 2, 12, True, 1, True),
+    "pbs_immune_sera": (pbs_immune_sera, 12, 3, 12, True, None, True, True),
+    "sunspots": (sunspots, 12, 24, 12, False, 1, False, False),
+    "intermittent": (intermittent, 12, 2, 12, True, 1, True, True),
 }
 
 
@@ -96,6 +100,7 @@ def floored(result, df: pd.DataFrame):
 def run_panel(name: str, seeds: int) -> tuple[pd.DataFrame, str]:
     from tsrnn import (
         ARIMAForecaster,
+        CrostonForecaster,
         ETSForecaster,
         LinearForecaster,
         NaiveForecaster,
@@ -104,7 +109,7 @@ def run_panel(name: str, seeds: int) -> tuple[pd.DataFrame, str]:
         compare,
     )
 
-    load, horizon, folds, step, refit, season_length, seasonal = PANELS[name]
+    load, horizon, folds, step, refit, season_length, seasonal, intermittent_baselines = PANELS[name]
     df = load()
     models = {}
     for k in range(seeds):
@@ -117,6 +122,9 @@ def run_panel(name: str, seeds: int) -> tuple[pd.DataFrame, str]:
                    "naive (random walk)": NaiveForecaster()})
     if seasonal:
         models["seasonal naive"] = SeasonalNaiveForecaster()
+    if intermittent_baselines:
+        models.update({"croston": CrostonForecaster(), "croston sba": CrostonForecaster("sba"),
+                       "tsb": CrostonForecaster("tsb")})
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -88,6 +88,9 @@ FORECASTERS: tuple[ForecasterEntry, ...] = (
     ForecasterEntry("NaiveForecaster", "tsrnn.forecasters.naive", aliases={"naive": MappingProxyType({})}),
     ForecasterEntry("DriftForecaster", "tsrnn.forecasters.naive", aliases={"drift": MappingProxyType({})}),
     ForecasterEntry("MeanForecaster", "tsrnn.forecasters.naive", aliases={"mean": MappingProxyType({})}),
+    ForecasterEntry("CrostonForecaster", "tsrnn.forecasters.intermittent",
+                    aliases={"croston": MappingProxyType({}), "sba": MappingProxyType({"method": "sba"}),
+                             "tsb": MappingProxyType({"method": "tsb"})}),
     ForecasterEntry("ConformalIntervals", "tsrnn.forecasters.conformal"),  # a wrapper: no CLI name, no space
 )
 _BY_NAME = {e.class_name: e for e in FORECASTERS}
