@@ -108,7 +108,7 @@ class CrostonForecaster(BaseForecaster):
     def _tags(self) -> ForecasterTags:
         return ForecasterTags(intervals=False, batch_origins=True)
 
-    def _settings(self) -> tuple[str, float, float]:
+    def _smoothing(self) -> tuple[str, float, float]:
         method = check_choice(self.method, "method", METHODS)
         weights = []
         for name, value in (("alpha", self.alpha), ("beta", self.alpha if self.beta is None else self.beta)):
@@ -122,7 +122,7 @@ class CrostonForecaster(BaseForecaster):
         return method, weights[0], weights[1]
 
     def _fit(self, panel: Panel) -> None:
-        self._settings()  # every parameter checked before anything is stored
+        self._smoothing()  # every parameter checked before anything is stored
         self.n_series_ = panel.n_series
 
     def _predict(self, panel: Panel, horizon: int, future, levels) -> dict[str, np.ndarray]:
@@ -130,7 +130,7 @@ class CrostonForecaster(BaseForecaster):
 
     def _predict_at(self, panel: Panel, series: np.ndarray, cutoffs: np.ndarray, horizon: int, future,
                     levels=None) -> dict[str, np.ndarray]:
-        method, alpha, beta = self._settings()
+        method, alpha, beta = self._smoothing()
         starts = panel.offsets[np.asarray(series)]
         rates = croston_rates(panel.values, starts, starts + np.asarray(cutoffs), method, alpha, beta)
         return {POINT: np.repeat(rates[:, None], horizon, axis=1)}
