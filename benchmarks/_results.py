@@ -34,3 +34,13 @@ def markdown_table(frame: pd.DataFrame, index: bool = True) -> str:
     rows = [" | ".join(map(str, frame.columns)), " | ".join("---" for _ in frame.columns)]
     rows += [" | ".join(cell(v) for v in row) for row in frame.itertuples(index=False)]
     return "\n".join(f"| {r} |" for r in rows)
+
+
+def chosen_panels(parser, value: str, panels) -> list[str]:
+    """The panels a ``--panels`` argument names ("all", or names separated by commas); unknown names end the run
+    with the parser's error."""
+    names = list(panels) if value == "all" else value.split(",")
+    unknown = sorted(set(names) - set(panels))
+    if unknown:
+        parser.error(f"unknown panels {unknown}; choose from {list(panels)}")
+    return names

@@ -38,7 +38,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _rdatasets  # noqa: E402
-from _results import markdown_table, write_section  # noqa: E402
+from _results import chosen_panels, markdown_table, write_section  # noqa: E402
 
 SECTION = "## Non-negative forecasts (issue 11)"
 
@@ -98,37 +98,28 @@ def floored(result, df: pd.DataFrame):
 
 
 def run_panel(name: str, seeds: int) -> tuple[pd.DataFrame, str]:
-    from tsrnn import (
-        ARIMAForecaster,
-        CrostonForecaster,
-        ETSForecaster,
-        LinearForecaster,
-        NaiveForecaster,
-        RNNForecaster,
-        SeasonalNaiveForecaster,
-        compare,
-    )
+    import tsrnn
 
     load, horizon, folds, step, refit, season_length, seasonal, intermittent_baselines = PANELS[name]
     df = load()
     models = {}
     for k in range(seeds):
-        models["rnn" + ("" if k == 0 else f" s{k}")] = RNNForecaster(
+        models["rnn" + ("" if k == 0 else f" s{k}")] = tsrnn.RNNForecaster(
             horizon=horizon, progress=False, random_state=k, num_threads=1, nonnegative=False)
-    models["linear"] = LinearForecaster(horizon=horizon, progress=False, random_state=0, num_threads=1,
+    models["linear"] = tsrnn.LinearForecaster(horizon=horizon, progress=False, random_state=0, num_threads=1,
                                         nonnegative=False)
     season = {} if season_length is None else {"season_length": season_length}
-    models.update({"ets": ETSForecaster(**season), "arima": ARIMAForecaster(**season),
-                   "naive (random walk)": NaiveForecaster()})
+    models.update({"ets": tsrnn.ETSForecaster(**season), "arima": tsrnn.ARIMAForecaster(**season),
+                   "naive (random walk)": tsrnn.NaiveForecaster()})
     if seasonal:
-        models["seasonal naive"] = SeasonalNaiveForecaster()
+        models["seasonal naive"] = tsrnn.SeasonalNaiveForecaster()
     if intermittent_baselines:
-        models.update({"croston": CrostonForecaster(), "croston sba": CrostonForecaster("sba"),
-                       "tsb": CrostonForecaster("tsb")})
+        models.update({"croston": tsrnn.CrostonForecaster(), "croston sba": tsrnn.CrostonForecaster("sba"),
+                       "tsb": tsrnn.CrostonForecaster("tsb")})
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = compare(models, df, horizon=horizon, folds=folds, step=step, refit=refit, progress=False,
+        result = tsrnn.compare(models, df, horizon=horizon, folds=folds, step=step, refit=refit, progress=False,
                          season_length=season_length)
     rows = {}
     for model, res in result.results.items():
@@ -154,10 +145,7 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
-    names = list(PANELS) if args.panels == "all" else args.panels.split(",")
-    unknown = sorted(set(names) - set(PANELS))
-    if unknown:
-        parser.error(f"unknown panels {unknown}; choose from {list(PANELS)}")
+    names = chosen_panels(parser, args.panels, PANELS)
     texts = []
     for name in names:
         board, head = run_panel(name, args.seeds)

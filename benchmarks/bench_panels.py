@@ -70,7 +70,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 import _fpp  # noqa: E402
 import _rdatasets  # noqa: E402
-from _results import markdown_table, write_section  # noqa: E402
+from _results import chosen_panels, markdown_table, write_section  # noqa: E402
 from bench_m4 import load_m4_weekly, parse_params  # noqa: E402
 
 SECTION = "## Generalisation: two real panels no default was chosen on (issue 11)"
@@ -258,10 +258,7 @@ def main(argv=None) -> None:
     parser.add_argument("--length", type=int, help="keep the last LENGTH observations of each series (prints only)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
-    names = list(PANELS) if args.panels == "all" else args.panels.split(",")
-    unknown = sorted(set(names) - set(PANELS))
-    if unknown:
-        parser.error(f"unknown panels {unknown}; choose from {list(PANELS)}")
+    names = chosen_panels(parser, args.panels, PANELS)
     params = {"num_threads": args.threads, **parse_params(args.param)}
 
     def section_of(panel: str) -> str:
