@@ -711,7 +711,6 @@ def _differences(stored: Mapping, current: Mapping, prefix: str = "") -> list[st
     return lines
 
 
-
 def _param_defaults(forecaster) -> dict:
     """The value each parameter of the forecaster's class had, in effect, before it existed (its default, or
     `tsrnn._estimator.BEFORE_ADDED`'s), as `_fingerprint` records values."""

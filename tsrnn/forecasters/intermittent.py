@@ -12,8 +12,8 @@ Each smoothing starts at its first value (the first size, the first interval, th
 statsforecast's ``CrostonClassic``, ``CrostonSBA`` and ``TSB`` do: the forecasts agree with theirs to rounding
 (benchmarks/RESULTS.md, "Intermittent-demand baselines").
 
-The smoothing weights are fixed, not fitted (0.1 by default, as in Croston's paper and as statsforecast's and
-darts's classic variants use). Values other than zero count as demand; the methods are meant for non-negative
+The smoothing weights are fixed, not fitted (0.1 by default, the weight statsforecast's ``CrostonClassic`` and
+``CrostonSBA`` use). Values other than zero count as demand; the methods are meant for non-negative
 series. No intervals: wrap the model in `ConformalIntervals` for calibrated ones.
 """
 
