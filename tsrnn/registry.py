@@ -90,7 +90,8 @@ FORECASTERS: tuple[ForecasterEntry, ...] = (
     ForecasterEntry("MeanForecaster", "tsrnn.forecasters.naive", aliases={"mean": MappingProxyType({})}),
     ForecasterEntry("CrostonForecaster", "tsrnn.forecasters.intermittent",
                     aliases={"croston": MappingProxyType({}), "sba": MappingProxyType({"method": "sba"}),
-                             "tsb": MappingProxyType({"method": "tsb"})}),
+                             "tsb": MappingProxyType({"method": "tsb"})},
+                    space="croston_space", space_args=lambda f, c: {}),
     ForecasterEntry("ConformalIntervals", "tsrnn.forecasters.conformal"),  # a wrapper: no CLI name, no space
 )
 _BY_NAME = {e.class_name: e for e in FORECASTERS}

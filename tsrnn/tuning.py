@@ -48,6 +48,7 @@ __all__ = [
     "arima_space",
     "ets_space",
     "seasonal_naive_space",
+    "croston_space",
 ]
 
 _METRICS = {"mae": "MAE", "rmse": "RMSE", "smape": "sMAPE", "wape": "WAPE", "mase": "MASE", "rmsse": "RMSSE",
@@ -223,12 +224,29 @@ def seasonal_naive_space(trial, season_length: int = 12) -> dict:
     return {"season_length": trial.suggest_categorical("season_length", [1, season_length])}
 
 
+def croston_space(trial) -> dict:
+    """The default search space of `CrostonForecaster`: the method and its smoothing weights (0.05 to 0.5, on a log
+    scale; TSB's probability weight too), the search statsforecast's ``CrostonOptimized`` makes for Croston's
+    weight, by backtest instead of in-sample fit.
+
+    Example
+    -------
+    >>> from optuna.trial import FixedTrial
+    >>> croston_space(FixedTrial({"method": "tsb", "alpha": 0.2, "beta": 0.05}))
+    {'method': 'tsb', 'alpha': 0.2, 'beta': 0.05}
+    """
+    params = {"method": trial.suggest_categorical("method", ["classic", "sba", "tsb"]),
+              "alpha": trial.suggest_float("alpha", 0.05, 0.5, log=True)}
+    params["beta"] = trial.suggest_float("beta", 0.05, 0.5, log=True) if params["method"] == "tsb" else None
+    return params
+
+
 def default_space(forecaster: BaseForecaster, df, horizon: int, folds: int = 3, step: int | None = None,
                   gap: int = 0, season_length: int | None = None) -> Callable:
     """The default search space for ``forecaster`` on this data, as a plain function ``trial -> dict``.
 
-    The spaces are `rnn_space`, `linear_space`, `arima_space`, `ets_space` and `seasonal_naive_space` (which
-    one: the forecaster's entry in `tsrnn.registry`), bound to what the data says: the season length of its frequency (`tsrnn.data.season_length_for`, or ``season_length``),
+    The spaces are `rnn_space`, `linear_space`, `arima_space`, `ets_space`, `seasonal_naive_space` and
+    `croston_space` (which one: the forecaster's entry in `tsrnn.registry`), bound to what the data says: the season length of its frequency (`tsrnn.data.season_length_for`, or ``season_length``),
     the longest RNN window that leaves training windows at the first backtest fold, whether the values are
     positive, whether there are past covariates. Forecasters without hyperparameters (naive, drift, mean)
     have no space: pass ``space=`` to `tune` instead.

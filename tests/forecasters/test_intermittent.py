@@ -93,3 +93,21 @@ def test_contract_backtest_and_conformal_intervals():
 def test_bad_parameters_are_refused_by_name(params, message):
     with pytest.raises(InvalidParameterError, match=message):
         CrostonForecaster(**params).fit(series())
+
+
+def test_tune_searches_method_and_weights_by_backtest(tmp_path):
+    from tsrnn import tune
+
+    rng = np.random.default_rng(2)
+    y = series((rng.random(90) < 0.3) * rng.poisson(3, 90).astype(float))
+    res = tune(CrostonForecaster(), y, horizon=4, folds=2, n_trials=6, metric="mae", progress=False,
+               storage=f"sqlite:///{tmp_path / 'croston.db'}", study_name="croston")
+    trials = [t for t in res.study_.trials if t.state.name == "COMPLETE"]
+    sampled = [t for t in trials if t.params]  # the others score the forecaster as given
+    assert len(trials) == 6 and sampled
+    for t in sampled:
+        assert t.params["method"] in ("classic", "sba", "tsb") and 0.05 <= t.params["alpha"] <= 0.5
+        assert ("beta" in t.params) == (t.params["method"] == "tsb")
+    best = CrostonForecaster(**{"beta": None, **res.best_params_})
+    assert backtest(best, y, horizon=4, folds=2, progress=False).metrics().loc["all", "MAE"] == pytest.approx(
+        min(t.value for t in trials))
