@@ -117,12 +117,12 @@ def main(argv=None) -> None:
     for k in args.members:
         members = [Member() for _ in range(k)]
         grouped = Grouped(k)
-        loop_ms = timed(lambda: loop_step(members, x, y), args.repeats)
-        grouped_ms = timed(lambda: grouped_step(grouped, x, y), args.repeats)
+        loop_ms = timed(lambda m=members: loop_step(m, x, y), args.repeats)
+        grouped_ms = timed(lambda g=grouped: grouped_step(g, x, y), args.repeats)
         try:
             step = vmap_step_factory(members)
             step(x, y)
-            vmap = f"{timed(lambda: step(x, y), args.repeats):.1f} ms"
+            vmap = f"{timed(lambda s=step: s(x, y), args.repeats):.1f} ms"
         except RuntimeError as err:
             vmap = f"fails: `{str(err).splitlines()[0]}`"
         rows.append((k, loop_ms, grouped_ms, vmap))

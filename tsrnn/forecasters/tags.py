@@ -7,7 +7,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-__all__ = ["ForecasterTags", "SklearnForecasterTags", "get_forecaster_tags"]
+__all__ = ["ForecasterTags", "SklearnForecasterTags", "get_forecaster_tags"]  # noqa: F822 - SklearnForecasterTags is
+# built on first access (module __getattr__), so scikit-learn loads only then
 
 
 @dataclass(frozen=True)
