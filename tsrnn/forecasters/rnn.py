@@ -112,7 +112,13 @@ def default_max_steps(n_windows: int, batch_size: int) -> int:
 
 
 def check_nonnegative(value) -> bool | str:
-    """``nonnegative`` as "auto", True or False (`tsrnn.errors.InvalidParameterError` names anything else)."""
+    """``nonnegative`` as "auto", True or False (`tsrnn.errors.InvalidParameterError` names anything else).
+
+    Example
+    -------
+    >>> check_nonnegative(np.bool_(True)), check_nonnegative("auto")
+    (True, 'auto')
+    """
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, str) and value == "auto":
