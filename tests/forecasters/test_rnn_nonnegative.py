@@ -112,9 +112,10 @@ def test_saved_model_keeps_its_setting_and_an_older_one_loads_unfloored(unfloore
     model.save(tmp_path / "old")
     config = json.loads((payload(tmp_path / "old") / "config.json").read_text())
     del config["params"]["nonnegative"]
+    del config["params"]["weight_averaging"]  # older still: saved before weight averaging, which it did not do
     rewrite(tmp_path / "old", config=config)
     old = load(tmp_path / "old")
-    assert old.nonnegative is False
+    assert old.nonnegative is False and old.weight_averaging == 0.0
     pd.testing.assert_frame_equal(old.predict(), unfloored.predict())
 
 
