@@ -14,8 +14,8 @@ import pandas as pd
 
 from .errors import InvalidParameterError
 
-__all__ = ["check_bool", "check_choice", "check_int", "check_positive_int", "check_n_jobs", "check_real",
-           "check_random_state", "check_str_list", "paired_quantiles"]
+__all__ = ["check_bool", "check_choice", "check_int", "check_n_jobs", "check_nonnegative", "check_positive_int",
+           "check_real", "check_random_state", "check_str_list", "paired_quantiles"]
 
 MAX_SEED = 2**32 - 1  # numpy's legacy seeding and Lightning's seed_everything accept [0, 2**32 - 1]
 
@@ -152,6 +152,21 @@ def check_choice(value, name: str, choices) -> str | None:
     if (value is None and None in choices) or (isinstance(value, str) and value in choices):
         return None if value is None else str(value)
     raise InvalidParameterError(f"unknown {name} {value!r}; valid values are {list(choices)}")
+
+
+def check_nonnegative(value) -> bool | str:
+    """``nonnegative`` (the forecasters' floor at zero) as "auto", True or False; anything else is refused by name.
+
+    Example
+    -------
+    >>> check_nonnegative(np.bool_(True)), check_nonnegative("auto")
+    (True, 'auto')
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, str) and value == "auto":
+        return "auto"
+    raise InvalidParameterError(f"nonnegative must be 'auto', True or False, got {value!r}")
 
 
 def check_str_list(value, name: str, *, allow_none: bool = True) -> list[str] | None:

@@ -130,3 +130,22 @@ def test_conformal_bounds_are_floored_where_the_wrapped_model_floors():
     np.testing.assert_allclose(below["y_pred_lo_80"], below["y_pred"] - half.loc["below"])  # went negative: as is
     assert (down["y_pred"] == 0).all() and (down["y_pred"] - half.loc["down"] < 0).all()  # something to floor
     np.testing.assert_array_equal(down["y_pred_lo_80"], 0.0)
+
+
+@pytest.mark.parametrize("mode", ["auto", False])
+def test_regression_forecaster_floors_by_the_same_rule(mode):
+    from sklearn.linear_model import Ridge
+
+    from tsrnn import RegressionForecaster
+
+    def fitted(nonnegative):
+        return RegressionForecaster(Ridge(alpha=1e-6), window=6, horizon=4, nonnegative=nonnegative).fit(
+            falling_panel())
+
+    raw = fitted(False).predict().set_index(["unique_id", "ds"])["y_pred"]
+    assert (raw.groupby(level=0).max() < -0.5).all()  # the straight lines continue below zero
+    pred = fitted(mode).predict().set_index(["unique_id", "ds"])["y_pred"]
+    np.testing.assert_array_equal(pred["below"], raw["below"])
+    np.testing.assert_array_equal(pred["down"], raw["down"].clip(lower=0) if mode == "auto" else raw["down"])
+    with pytest.raises(InvalidParameterError, match="nonnegative must be"):
+        RegressionForecaster(nonnegative="sometimes").fit(falling_panel())

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._estimator import Estimator, check_is_fitted
 from .._schema import POINT, interval_column
-from .._validation import check_positive_int
+from .._validation import check_nonnegative, check_positive_int
 from ..data import Panel, as_pandas, future_covariates, split_ids, to_panel
 from ..errors import DataError, InvalidParameterError
 from ..frequency import TRADING
@@ -108,6 +108,24 @@ class BaseForecaster(Estimator):
 
     def _tags(self) -> ForecasterTags:
         return ForecasterTags()
+
+    def _floored(self, outputs: dict[str, np.ndarray], panel: Panel, series, ends) -> dict[str, np.ndarray]:
+        """The forecast columns (``[n, H]`` each, row ``r`` from the first ``ends[r]`` values of series
+        ``series[r]`` of ``panel``) floored at zero as the forecaster's ``nonnegative`` parameter says: on every row
+        (True), on the rows whose history has no negative value ("auto"), or on none (False, or a forecaster
+        without the parameter). The forecasters that have it call this on their way out; `ConformalIntervals`
+        calls its wrapped model's on its bounds."""
+        mode = check_nonnegative(getattr(self, "nonnegative", False))
+        if mode is False:
+            return outputs
+        rows = np.ones(len(series), dtype=bool)
+        if mode == "auto":
+            negatives = np.concatenate([[0], np.cumsum(panel.values < 0)])  # negative values before each position
+            starts = panel.offsets[np.asarray(series)]
+            rows = negatives[starts + np.asarray(ends)] == negatives[starts]
+            if not rows.any():
+                return outputs
+        return {column: np.where(rows[:, None], np.maximum(values, 0.0), values) for column, values in outputs.items()}
 
     def _min_length(self) -> int:
         return 1

@@ -317,8 +317,7 @@ class ConformalIntervals(BaseForecaster):
         """The bounds floored at zero where the wrapped model floors its forecasts (`RNNForecaster`'s
         ``nonnegative``): its point forecast already is, and for an outcome that cannot be negative a bound below
         zero only widens the interval, so coverage stays as calibrated."""
-        floor = getattr(self.model_, "_floored", None)
-        return out if floor is None else floor(out, panel, series, ends)
+        return self.model_._floored(out, panel, series, ends)
 
     # -- persistence (tsrnn.forecasters.io writes and reads the folder) ----------------------------------------
     _INNER = "inner"  # the wrapped fitted model's arrays are saved as "inner_<name>", its weights as "inner.<name>"

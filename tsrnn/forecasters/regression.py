@@ -13,7 +13,7 @@ import numpy as np
 
 from .._estimator import check_is_fitted
 from .._schema import POINT
-from .._validation import check_choice, check_positive_int, check_str_list
+from .._validation import check_choice, check_nonnegative, check_positive_int, check_str_list
 from ..data import Panel, static_values
 from ..errors import DataError, InvalidParameterError
 from ..windows import window_origins
@@ -64,6 +64,11 @@ class RegressionForecaster(BaseForecaster):
     categorical_covariates : list of str, optional
         Which of the covariates above are categories (pandas categoricals, or integer codes): each is one-hot
         encoded over the categories seen in training (one unseen later is all zeros).
+    nonnegative : {"auto", True, False}
+        Floor the forecasts at zero: "auto" (the default) for each series whose history before the forecast origin
+        has no negative value, True for every series, False for none (as `RNNForecaster`'s). On the intermittent
+        `pbs_immune_sera` it took Ridge's MASE from 0.183 to 0.158 and gradient boosting's from 0.203 to 0.038
+        (benchmarks/RESULTS.md, "Non-negative forecasts").
 
     A model is saved with its training data and the estimator's class and parameters (estimators of
     scikit-learn, LightGBM, XGBoost or CatBoost with plain parameters: no pickle), and refitted when loaded.
@@ -90,6 +95,7 @@ class RegressionForecaster(BaseForecaster):
         static_covariates: list[str] | None = None,
         scaler: str | None = "window",
         categorical_covariates: list[str] | None = None,
+        nonnegative: bool | str = "auto",
     ):
         self.estimator = estimator
         self.window = window
@@ -99,6 +105,7 @@ class RegressionForecaster(BaseForecaster):
         self.static_covariates = static_covariates
         self.scaler = scaler
         self.categorical_covariates = categorical_covariates
+        self.nonnegative = nonnegative
 
     # -- parameters ----------------------------------------------------------------------------------------
     def _roles(self) -> tuple[list[str], list[str], list[str]]:
@@ -117,6 +124,7 @@ class RegressionForecaster(BaseForecaster):
         check_positive_int(self.window, "window")
         check_positive_int(self.horizon, "horizon")
         check_choice(self.scaler, "scaler", ("window", None))
+        check_nonnegative(self.nonnegative)
         roles = [c for role in self._roles() for c in role]
         stray = [c for c in check_str_list(self.categorical_covariates, "categorical_covariates") or []
                  if c not in roles]
@@ -248,7 +256,7 @@ class RegressionForecaster(BaseForecaster):
                              f"the model reads window={self.window_}")
         X, loc, scale = self._rows(panel, series, cutoffs, future)
         pred = np.asarray(self.estimator_.predict(X), dtype=np.float64).reshape(len(X), self.horizon_)
-        return {POINT: (pred * scale + loc)[:, :horizon]}
+        return self._floored({POINT: (pred * scale + loc)[:, :horizon]}, panel, series, cutoffs)
 
     def _predict(self, panel: Panel, horizon: int, future, levels) -> dict[str, np.ndarray]:
         return self._forecast(panel, np.arange(panel.n_series), panel.lengths.copy(), horizon, future)

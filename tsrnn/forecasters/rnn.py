@@ -22,6 +22,7 @@ from .._validation import (
     check_bool,
     check_choice,
     check_int,
+    check_nonnegative,
     check_random_state,
     check_real,
     check_str_list,
@@ -109,21 +110,6 @@ def default_max_steps(n_windows: int, batch_size: int) -> int:
     (100, 235, 1000)
     """
     return int(min(1000, max(100, math.ceil(30 * n_windows / batch_size))))
-
-
-def check_nonnegative(value) -> bool | str:
-    """``nonnegative`` as "auto", True or False (`tsrnn.errors.InvalidParameterError` names anything else).
-
-    Example
-    -------
-    >>> check_nonnegative(np.bool_(True)), check_nonnegative("auto")
-    (True, 'auto')
-    """
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, str) and value == "auto":
-        return "auto"
-    raise InvalidParameterError(f"nonnegative must be 'auto', True or False, got {value!r}")
 
 
 # -- parameter checks that need Lightning's vocabulary ---------------------------------------------------------
@@ -1565,22 +1551,6 @@ class RNNForecaster(BaseForecaster):
         last = panel.values[rows].astype(np.float64)
         outputs = self._outputs(self._to_levels(out, series, last, stats), horizon, levels)
         return self._floored(self._reseasonalized(outputs, season, series, cutoffs), given, series, cutoffs)
-
-    def _floored(self, outputs: dict[str, np.ndarray], panel: Panel, series, ends) -> dict[str, np.ndarray]:
-        """The forecast columns (``[n, H]`` each, row ``r`` from the first ``ends[r]`` values of series
-        ``series[r]`` of ``panel``) floored at zero as ``nonnegative`` says: on every row (True), on the rows whose
-        history has no negative value ("auto"), or on none (False)."""
-        mode = check_nonnegative(self.nonnegative)
-        if mode is False:
-            return outputs
-        rows = np.ones(len(series), dtype=bool)
-        if mode == "auto":
-            negatives = np.concatenate([[0], np.cumsum(panel.values < 0)])  # negative values before each position
-            starts = panel.offsets[np.asarray(series)]
-            rows = negatives[starts + np.asarray(ends)] == negatives[starts]
-            if not rows.any():
-                return outputs
-        return {column: np.where(rows[:, None], np.maximum(values, 0.0), values) for column, values in outputs.items()}
 
     # -- persistence (tsrnn.forecasters.io writes and reads the folder; model.save / tsrnn.load) --------------
     def _saved_state(self) -> tuple[dict, dict, dict]:
