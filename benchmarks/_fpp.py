@@ -63,3 +63,32 @@ def victoria_electricity_hourly() -> pd.DataFrame:
         hourly = raw[col].to_numpy(float)[: 2 * len(ds)].reshape(-1, 2).mean(axis=1)
         frames.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": hourly}))
     return pd.concat(frames, ignore_index=True)
+
+
+def prison_population() -> pd.DataFrame:
+    """Australia's prison population by state, gender and legal status (remanded or sentenced), quarterly
+    2005 to 2016 (fpp2 ``prison``): 32 series of 48 quarters, some of them small counts (2 to 30 women on remand
+    in the smallest states)."""
+    raw = _data("fpp2", "prison").drop(columns="rownames")
+    ds = pd.date_range("2005-01-01", periods=len(raw), freq="QS")
+    return pd.concat([pd.DataFrame({"unique_id": " ".join(col.split()), "ds": ds, "y": raw[col].to_numpy(float)})
+                      for col in raw.columns], ignore_index=True)
+
+
+def arrivals_by_origin() -> pd.DataFrame:
+    """Quarterly international arrivals to Australia from Japan, New Zealand, the UK and the US, 1981 to 2012
+    (fpp3 ``aus_arrivals``): 4 series of 127 quarters."""
+    raw = _data("fpp3", "aus_arrivals")
+    year, quarter = raw["Quarter"].str.split(" Q", expand=True).astype(int).T.to_numpy()
+    ds = pd.to_datetime({"year": year, "month": 3 * quarter - 2, "day": 1})
+    frame = pd.DataFrame({"unique_id": raw["Origin"].to_numpy(), "ds": ds, "y": raw["Arrivals"].to_numpy(float)})
+    return frame.sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def departures() -> pd.DataFrame:
+    """Monthly departures from Australia (thousands), 1976 to 2017, by kind: permanent, residents and visitors
+    leaving after a long or a short stay (fpp2 ``departures``): 5 series of 498 months."""
+    raw = _data("fpp2", "departures").drop(columns="rownames")
+    ds = pd.date_range("1976-01-01", periods=len(raw), freq="MS")
+    return pd.concat([pd.DataFrame({"unique_id": col, "ds": ds, "y": raw[col].to_numpy(float)}) for col in raw.columns],
+                     ignore_index=True)
