@@ -183,7 +183,8 @@ def test_pruning_callback_reports_validation_loss_and_prunes(air):
     model = tiny_rnn(validation_size=12, trainer_kwargs={"callbacks": [PruningCallback(trial)]}).fit(air)
     reported = study.trials[0].intermediate_values
     history = model.history_.dropna(subset=["val_loss"])
-    history = history[history["view"] == 0]  # the second view's steps repeat the first's: not reported again
+    # The deseasonalised view (1) trains first; the other view's steps repeat its step numbers: not reported again.
+    history = history[history["view"] == 1]
     assert len(reported) == len(history) > 0
     np.testing.assert_allclose(list(reported.values()), history["val_loss"].to_numpy(), rtol=1e-6)
 
@@ -316,6 +317,16 @@ def test_resuming_with_other_settings_is_refused_naming_what_differs(air):
     res = tune(tiny_rnn(max_steps=1, weight_averaging=0, nonnegative=False), air, n_trials=4,
                **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
     assert len(res.study_.trials) == 4
+    # And linear_init (default "auto"): a study made before it trained every network from the random walk.
+    record = rnn_study.user_attrs["fingerprint"]
+    rnn_study.set_user_attr("fingerprint", {**record, "params": {k: v for k, v in record["params"].items()
+                                                                    if k != "linear_init"}})
+    before = dict(max_steps=1, weight_averaging=0, nonnegative=False)
+    with pytest.raises(ValueError, match=r"params.linear_init was 'naive', now 'auto'"):
+        tune(tiny_rnn(**before), air, n_trials=5, **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
+    res = tune(tiny_rnn(**before, linear_init="naive"), air, n_trials=5,
+               **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
+    assert len(res.study_.trials) == 5
 
     # A study made by an older tsrnn has no record: a warning says so, and the record starts now.
     old = optuna.create_study(storage=storage, study_name="old")

@@ -79,7 +79,8 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     layers) is searched only for two or more layers. ``recursive=False`` leaves out the recursive
     strategy (it cannot use past covariates). ``target_transform`` tries None, "diff" and, for
     ``positive`` data, "log"; the seasonal differences are left out (they cost a season of every series).
-    With a season (``season_length > 1``) ``deseasonalize`` tries "both", None and "auto". ``symmetric``
+    With a season (``season_length > 1``) ``deseasonalize`` tries "both", None and "auto", and ``linear_init``
+    (with the linear path) "auto" and "naive". ``symmetric``
     (the mirror-symmetric network) is tried both ways unless ``symmetric=False`` here (the data or the
     forecaster has covariates, calendar features or lopsided quantiles, which it cannot take). The training
     length (``max_steps``, ``batch_size``), ``weight_averaging`` and ``n_models`` are not searched: they stay as
@@ -91,9 +92,9 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     >>> trial = FixedTrial({"cell": "gru", "hidden_size": 16, "num_layers": 1, "window": 24,
     ...                     "learning_rate": 0.01, "scaler": "window", "window_stats": False, "strategy": "direct",
     ...                     "linear_skip": True, "loss": "mae", "target_transform": None, "deseasonalize": "auto",
-    ...                     "symmetric": True})
+    ...                     "linear_init": "auto", "symmetric": True})
     >>> rnn_space(trial, season_length=12)
-    {'cell': 'gru', 'hidden_size': 16, 'num_layers': 1, 'dropout': 0.0, 'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'window_stats': False, 'strategy': 'direct', 'linear_skip': True, 'loss': 'mae', 'target_transform': None, 'deseasonalize': 'auto', 'symmetric': True}
+    {'cell': 'gru', 'hidden_size': 16, 'num_layers': 1, 'dropout': 0.0, 'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'window_stats': False, 'strategy': 'direct', 'linear_skip': True, 'loss': 'mae', 'target_transform': None, 'deseasonalize': 'auto', 'linear_init': 'auto', 'symmetric': True}
     """
     params = {"cell": trial.suggest_categorical("cell", ["lstm", "gru", "rnn"]),
               "hidden_size": trial.suggest_int("hidden_size", 8, 128, log=True),
@@ -112,6 +113,8 @@ def rnn_space(trial, season_length: int = 1, max_window: int | None = None, recu
     params["target_transform"] = trial.suggest_categorical("target_transform", transforms)
     if season_length > 1:
         params["deseasonalize"] = trial.suggest_categorical("deseasonalize", ["both", None, "auto"])
+        if params["linear_skip"]:
+            params["linear_init"] = trial.suggest_categorical("linear_init", ["auto", "naive"])
     if symmetric:
         params["symmetric"] = trial.suggest_categorical("symmetric", [False, True])
     return params
@@ -163,16 +166,16 @@ def ets_space(trial, season_length: int = 1, positive: bool = True) -> dict:
 def linear_space(trial, season_length: int = 1, max_window: int | None = None, positive: bool = False,
                  symmetric: bool = True) -> dict:
     """The default search space of `LinearForecaster`: window, learning rate, scaler, loss, target transform,
-    deseasonalisation and mirror symmetry (the windows, transforms and ``symmetric`` rule of `rnn_space`; there
+    deseasonalisation, where the linear path starts (with a season) and mirror symmetry (the windows, transforms and ``symmetric`` rule of `rnn_space`; there
     is no network to size).
 
     Example
     -------
     >>> from optuna.trial import FixedTrial
     >>> linear_space(FixedTrial({"window": 24, "learning_rate": 0.01, "scaler": "window", "loss": "mae",
-    ...                          "target_transform": None, "deseasonalize": None, "symmetric": False}),
-    ...              season_length=12)
-    {'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'loss': 'mae', 'target_transform': None, 'deseasonalize': None, 'symmetric': False}
+    ...                          "target_transform": None, "deseasonalize": None, "linear_init": "naive",
+    ...                          "symmetric": False}), season_length=12)
+    {'window': 24, 'learning_rate': 0.01, 'scaler': 'window', 'loss': 'mae', 'target_transform': None, 'deseasonalize': None, 'linear_init': 'naive', 'symmetric': False}
     """
     params = {"window": _window(trial, season_length, max_window),
               "learning_rate": trial.suggest_float("learning_rate", 1e-4, 3e-2, log=True),
@@ -182,6 +185,7 @@ def linear_space(trial, season_length: int = 1, max_window: int | None = None, p
     params["target_transform"] = trial.suggest_categorical("target_transform", transforms)
     if season_length > 1:
         params["deseasonalize"] = trial.suggest_categorical("deseasonalize", ["both", None, "auto"])
+        params["linear_init"] = trial.suggest_categorical("linear_init", ["auto", "naive"])
     if symmetric:
         params["symmetric"] = trial.suggest_categorical("symmetric", [False, True])
     return params
@@ -259,7 +263,7 @@ def default_space(forecaster: BaseForecaster, df, horizon: int, folds: int = 3, 
     >>> space(optuna.trial.FixedTrial({"cell": "lstm", "hidden_size": 8, "num_layers": 1, "window": 12,
     ...                                "learning_rate": 0.003, "scaler": "window", "window_stats": False,
     ...                                "strategy": "direct", "linear_skip": True, "loss": "mae", "target_transform": "log",
-    ...                                "deseasonalize": None, "symmetric": False}))["window"]
+    ...                                "deseasonalize": None, "linear_init": "auto", "symmetric": False}))["window"]
     12
     """
     panel = df if isinstance(df, Panel) else to_panel(df)

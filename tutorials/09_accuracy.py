@@ -153,7 +153,9 @@ if FAST:
 #
 # where $\tilde y$ is the window after normalisation. `A` starts as "copy the last value to every horizon
 # step" and the recurrent part's output layer starts at zero: before any training the model *is* the random
-# walk, a sensible forecast, instead of the noise of a freshly initialised network. The recurrent part then
+# walk, a sensible forecast, instead of the noise of a freshly initialised network. (When most training series
+# are seasonal, the network that reads them as they are starts one step further: `A` copies the last *season*,
+# the seasonal naive forecast; `linear_init` says which.) The recurrent part then
 # grows from nothing where the data reward it (starting its output layer at zero rather than at random was
 # worth 4% on the shipped sales series and 6% on a yearly panel, and cost 2-3% on two quarterly panels:
 # benchmarks/RESULTS.md).

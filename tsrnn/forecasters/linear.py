@@ -18,8 +18,8 @@ class LinearForecaster(RNNForecaster):
 
     The forecast is ``W @ window + b`` in the window's normalised units (plus a linear term in the known future
     covariates and calendar features, if any; past covariates are not used), with ``W`` starting as the random
-    walk and trained with the same loss, steps and optimiser as `RNNForecaster`. It is the linear path of the
-    RNN's hybrid (``linear_skip=True``) on its own: ``compare({"rnn": RNNForecaster(h), "linear":
+    walk (or as the seasonal naive forecast: ``linear_init``) and trained with the same loss, steps and optimiser
+    as `RNNForecaster`. It is the linear path of the RNN's hybrid (``linear_skip=True``) on its own: ``compare({"rnn": RNNForecaster(h), "linear":
     LinearForecaster(h)}, df)`` shows what the recurrent network earns (benchmarks/RESULTS.md does, on every
     shipped dataset and on M4 Weekly). A few times faster to fit than the default RNN.
 
@@ -68,6 +68,7 @@ class LinearForecaster(RNNForecaster):
         symmetric: bool = False,
         weight_averaging: float = DEFAULT_WEIGHT_AVERAGING,
         nonnegative: bool | str = "auto",
+        linear_init: str = "auto",
     ):
         self.window = window
         self.horizon = horizon
@@ -96,6 +97,7 @@ class LinearForecaster(RNNForecaster):
         self.symmetric = symmetric
         self.weight_averaging = weight_averaging
         self.nonnegative = nonnegative
+        self.linear_init = linear_init
 
     @classmethod
     def get_test_params(cls) -> list[dict]:

@@ -53,6 +53,10 @@ class NetworkConfig:
     # How the outputs of a mirrored window map back (`ForecastNet`'s ``mirror``); None, for folders saved before it
     # existed too: no mirroring.
     mirror: str | None = None
+    # The lag the linear path starts from: 1 repeats the last value (the random walk), a seasonal period m repeats
+    # the last season (the seasonal naive forecast). Only the untrained network depends on it; 1 for folders saved
+    # before it existed, which is what they were trained from.
+    skip_lag: int = 1
 
     def __post_init__(self):
         if self.cell not in (*CELLS, LINEAR_CELL):
@@ -62,6 +66,9 @@ class NetworkConfig:
         if self.mirror not in MIRRORS:
             raise ValueError(f"unknown mirror {self.mirror!r}; valid values are {list(MIRRORS)}")
         object.__setattr__(self, "known_idx", tuple(int(i) for i in self.known_idx))
+        if int(self.skip_lag) < 1 or (self.linear_skip and self.window is not None and self.skip_lag > self.window):
+            raise ValueError(f"skip_lag must be between 1 and the window ({self.window}), got {self.skip_lag}")
+        object.__setattr__(self, "skip_lag", int(self.skip_lag))
 
     def to_dict(self) -> dict:
         """Plain JSON values (lists for tuples)."""

@@ -59,6 +59,10 @@ class ForecastNet(nn.Module):
     series divided by its mean magnitude), so the network can tell a window far above its series' usual level
     from one at it, and learn mean reversion (as DeepAR and TFT feed the target's scale to the network).
 
+    ``skip_lag`` is where the linear path starts: 1 repeats the window's last value at every step (the random
+    walk), a seasonal period ``m`` repeats its last ``m`` values (the seasonal naive forecast: step ``j`` reads
+    the value ``m * ceil(j / m)`` steps before its own time). Training moves it from there.
+
     ``mirror`` (`tsrnn.nn.config.MIRRORS`) makes the network mirror-symmetric in the normalised target: training
     shows about half of the windows negated and maps their outputs back ("reverse": negated and in reversed
     order, for a point forecast or quantiles symmetric about the median; "location": a distribution head's
@@ -83,13 +87,13 @@ class ForecastNet(nn.Module):
     def __init__(self, cell: str, strategy: str, n_features: int, known_idx: list[int], hidden_size: int,
                  num_layers: int, dropout: float, horizon: int, n_outputs: int, window_norm: bool,
                  feedback_index: int = 0, linear_skip: bool = False, window: int | None = None,
-                 window_stats: bool = False, mirror: str | None = None):
+                 window_stats: bool = False, mirror: str | None = None, skip_lag: int = 1):
         super().__init__()
         self.config = NetworkConfig(cell=cell, strategy=strategy, n_features=n_features, horizon=horizon,
                                     known_idx=tuple(known_idx), hidden_size=hidden_size, num_layers=num_layers,
                                     dropout=dropout, n_outputs=n_outputs, window_norm=window_norm,
                                     feedback_index=feedback_index, linear_skip=linear_skip, window=window,
-                                    window_stats=window_stats, mirror=mirror)
+                                    window_stats=window_stats, mirror=mirror, skip_lag=skip_lag)
         self.mirror = mirror
         self.strategy = strategy
         self.horizon = horizon
@@ -129,12 +133,16 @@ class ForecastNet(nn.Module):
         if linear_skip:
             if window is None:
                 raise ValueError("linear_skip needs the window length")
-            # Starts as "repeat the last value" (the random walk): training moves it from a sane forecast,
-            # and a network whose recurrent part learns nothing is no worse than naive.
+            # Starts as a naive forecast: "repeat the last value" (the random walk, skip_lag 1) or "repeat the last
+            # season" (skip_lag m): training moves it from a sane forecast, and a network whose recurrent part
+            # learns nothing is no worse than that naive forecast.
             self.skip = nn.Linear(window, horizon * n_outputs)
+            lag = self.config.skip_lag
             with torch.no_grad():
                 self.skip.weight.zero_()
-                self.skip.weight[:, -1] = 1.0
+                for step in range(1, horizon + 1):  # row (step, output) reads the window's column below
+                    column = window - 1 + step - lag * -(-step // lag)
+                    self.skip.weight[(step - 1) * n_outputs:step * n_outputs, column] = 1.0
                 self.skip.bias.zero_()
 
     @classmethod
