@@ -1,23 +1,27 @@
-"""Accuracy against neuralforecast's LSTM (issue 11): the default ``RNNForecaster`` and neuralforecast's ``LSTM``
-on the same panels, origins and scoring, so that the issue's "24% worse than neuralforecast's LSTM" can be checked
-on data this project has.
+"""Accuracy against the anchors' own models (issue 11): the default ``RNNForecaster`` beside neuralforecast's
+``LSTM`` and statsforecast's ``AutoETS``, ``AutoARIMA`` and ``AutoTheta``, on the same panels, origins and scoring,
+so that the issue's comparisons ("24% worse than neuralforecast's LSTM", "worse than the best statistical method")
+can be checked on data this project has.
 
     python benchmarks/bench_anchors.py --nf-python /path/to/venv/bin/python --panels monthly-economy --seeds 1
     python benchmarks/bench_anchors.py --nf-python ... --panels all --seeds 3      # writes its RESULTS.md section
-    python benchmarks/bench_anchors.py --nf-python ... --nf-param input_size=24 --no-write
+    python benchmarks/bench_anchors.py --nf-python ... --nf-input-horizons 3 --anchors neuralforecast --no-write
 
 The panels and their protocols are ``bench_panels.py``'s (same loaders, horizons, origins, refitting and season).
-tsrnn's default and the classical models run in this process through ``tsrnn.compare``. neuralforecast runs in a
-subprocess started with ``--nf-python`` (a Python that can import neuralforecast; it is not a dependency of
-tsrnn): for each origin it is given each series' history up to that origin's cutoff (refitting at every origin
-where the protocol refits, otherwise fitted once before the first and asked to ``predict(df=...)`` from each later
-origin's history) and returns its forecasts. Those replace the point forecasts of a copy of the default RNN's
-backtest result, so that both are scored by the same ``BacktestResult.metrics`` (MASE and RMSSE per (series,
-origin) with the origin's own training scale, then the mean).
+tsrnn's default, ETS, ARIMA and the random walk run in this process through ``tsrnn.compare``. The anchors run in a
+subprocess started with ``--nf-python`` (a Python that can import neuralforecast and statsforecast; neither is a
+dependency of tsrnn): for each origin they are given each series' history up to that origin's cutoff and return
+their forecasts. neuralforecast refits at every origin where the protocol refits; otherwise it is fitted once
+before the first origin and asked to ``predict(df=...)`` from each later origin's history. statsforecast's models
+are refitted at every origin (``StatsForecast.forecast``), which favours them on the no-refit panels. The anchors'
+forecasts replace the point forecasts of a copy of the default RNN's backtest result, so that everything is scored
+by the same ``BacktestResult.metrics`` (MASE and RMSSE per (series, origin) with the origin's own training scale,
+then the mean).
 
 neuralforecast's model is ``LSTM(h=horizon)`` with its own defaults for everything else (its scaler, input size,
-network, decoder, 1,000 training steps, learning rate), plus ``random_seed``, CPU and quiet logging; ``--nf-param
-key=json`` overrides one of them. That is the model a user who picks neuralforecast's LSTM gets.
+network, decoder, 1,000 training steps, learning rate), plus ``random_seed``, CPU and quiet logging: the model a
+user who picks neuralforecast's LSTM gets. ``--nf-param key=json`` overrides one of them, ``--nf-input-horizons K``
+sets ``input_size`` to K horizons. statsforecast's models get the panel's season length.
 """
 
 from __future__ import annotations
@@ -124,11 +128,12 @@ def with_forecasts(result, forecasts: pd.DataFrame):
     other = copy.copy(result)
     frame = result.forecasts.copy()
     key = frame["unique_id"].astype(str)
-    theirs = forecasts.set_index(["unique_id", "fold", "ds"])["y_pred"]
+    theirs = forecasts.assign(unique_id=forecasts["unique_id"].astype(str)).set_index(["unique_id", "fold", "ds"])
+    theirs = theirs["y_pred"]
     index = pd.MultiIndex.from_arrays([key, frame["fold"].astype(int), frame["ds"]])
     values = theirs.reindex(index).to_numpy()
     if np.isnan(values).any():
-        raise RuntimeError(f"neuralforecast gave no forecast for {int(np.isnan(values).sum())} of {len(values)} "
+        raise RuntimeError(f"the anchor gave no forecast for {int(np.isnan(values).sum())} of {len(values)} "
                            "(series, origin, step) triples")
     other.forecasts = frame[["unique_id", "fold", "cutoff", "ds", "horizon_step", "y"]].assign(y_pred=values)
     return other

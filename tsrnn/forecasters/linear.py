@@ -19,8 +19,8 @@ class LinearForecaster(RNNForecaster):
     The forecast is ``W @ window + b`` in the window's normalised units (plus a linear term in the known future
     covariates and calendar features, if any; past covariates are not used), with ``W`` starting as the random
     walk (or as the seasonal naive forecast: ``linear_init``) and trained with the same loss, steps and optimiser
-    as `RNNForecaster`. It is the linear path of the RNN's hybrid (``linear_skip=True``) on its own: ``compare({"rnn": RNNForecaster(h), "linear":
-    LinearForecaster(h)}, df)`` shows what the recurrent network earns (benchmarks/RESULTS.md does, on every
+    as `RNNForecaster`. It is the linear path of the RNN's hybrid (``linear_skip=True``) on its own:
+    ``compare({"rnn": RNNForecaster(h), "linear": LinearForecaster(h)}, df)`` shows what the recurrent network earns (benchmarks/RESULTS.md does, on every
     shipped dataset and on M4 Weekly). A few times faster to fit than the default RNN.
 
     The parameters are those of `RNNForecaster` that do not describe the recurrent network (``cell``,
