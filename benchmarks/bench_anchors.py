@@ -21,7 +21,8 @@ then the mean).
 neuralforecast's model is ``LSTM(h=horizon)`` with its own defaults for everything else (its scaler, input size,
 network, decoder, 1,000 training steps, learning rate), plus ``random_seed``, CPU and quiet logging: the model a
 user who picks neuralforecast's LSTM gets. ``--nf-param key=json`` overrides one of them, ``--nf-input-horizons K``
-sets ``input_size`` to K horizons. statsforecast's models get the panel's season length.
+sets ``input_size`` to K horizons (its default, ``input_size=-1``, is three horizons). statsforecast's models get the
+panel's season length.
 """
 
 from __future__ import annotations
@@ -205,7 +206,7 @@ def main(argv=None) -> None:
     parser.add_argument("--anchors", default="neuralforecast,statsforecast", help="which of the two to run")
     parser.add_argument("--nf-param", action="append", default=[], help="LSTM parameter, key=json value")
     parser.add_argument("--nf-input-horizons", type=int, default=None,
-                        help="LSTM input_size as this many horizons (its default, -1, reads the whole history)")
+                        help="LSTM input_size as this many horizons (its default, -1, means 3)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads, both libraries")
     args = parser.parse_args(argv)
     names = chosen_panels(parser, args.panels, PANELS)
