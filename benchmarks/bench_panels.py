@@ -63,6 +63,13 @@ panels above show is measured on more than one quarterly panel of real data), no
   horizon 8, three origins 4 quarters apart, refit at each.
 - ``monthly-departures``: departures from Australia by kind of traveller, 1976-2017 (5 series of 498 months);
   horizon 12, three origins 6 months apart, refit at each.
+
+And one yearly panel, added later still: ``yearly-mixed``, sixteen yearly series of 36-289 years from different
+domains (air passengers, motorcycles, rice, livestock, oil, tourists, temperatures, the Nile, Lake Huron, lynx
+trappings, sunspots, marathon times, inventions, murder rates; the same wheel); horizon 6 (M4's yearly horizon),
+three origins 3 years apart, refit at each, MASE with season 1.
+
+    python benchmarks/bench_panels.py --panels yearly-mixed --seeds 3
 """
 
 from __future__ import annotations
@@ -91,6 +98,8 @@ FPP_SECTION = "## Generalisation: four panels from fpp2, fpp3 and AER, no defaul
 FPP_PANELS = ("us-employment", "daily-djia", "quarterly-tourism", "hourly-electricity")
 LATE_SECTION = "## Generalisation: three more panels from fpp2 and fpp3, added after every default (issue 11)"
 LATE_PANELS = ("quarterly-prison", "quarterly-arrivals", "monthly-departures")
+YEARLY_SECTION = ("## Generalisation: sixteen yearly series from different domains, added after every default "
+                  "(issue 11)")
 
 
 def m4_four_weekly() -> pd.DataFrame:
@@ -190,6 +199,7 @@ PANELS = {
     "quarterly-prison": Protocol(_fpp.prison_population, 8, folds=2, step=4),
     "quarterly-arrivals": Protocol(_fpp.arrivals_by_origin, 8, folds=3, step=4),
     "monthly-departures": Protocol(_fpp.departures, 12, folds=3, step=6),
+    "yearly-mixed": Protocol(_fpp.yearly_mixed, 6, folds=3, step=3, seasonal=False),
 }
 
 
@@ -278,10 +288,12 @@ def main(argv=None) -> None:
             return FPP_SECTION
         if panel in LATE_PANELS:
             return LATE_SECTION
+        if panel == "yearly-mixed":
+            return YEARLY_SECTION
         return R_SECTION if panel in R_PANELS else MINORITY_SECTION if panel.endswith("-minority") else SECTION
 
     parts: dict[str, list[str]] = {SECTION: [], R_SECTION: [], MINORITY_SECTION: [], FPP_SECTION: [],
-                                   LATE_SECTION: []}
+                                   LATE_SECTION: [], YEARLY_SECTION: []}
     for name in names:
         board, head = run_panel(name, args.seeds, params, args.only_rnn, args.horizon, args.length)
         parts[section_of(name)].append(f"### {name}\n\n{head}\n\n{markdown_table(board.round(3))}")
