@@ -416,9 +416,14 @@ print(pd.DataFrame(moves).round(2))
 # Which is better depends on whether the direction of the training years carries on:
 # on the development panels of `benchmarks/RESULTS.md` ("Mirror-symmetric networks") the symmetric network
 # was about a tenth better on Australian tourism and yearly fertility, 4% better on hourly electricity demand,
-# and up to a tenth worse on growing series (US employment, M4 Weekly, the shipped sales data). So it is an option,
-# off by default, and `tune` searches it. It cannot be used with covariates: mirroring the target but not a
-# promotion flag would ask the network to learn that a promotion lifts sales and lowers them.
+# and up to a tenth worse on growing series (US employment, M4 Weekly, the shipped sales data). So the default,
+# `symmetric="auto"`, lets the data decide where that is cheap (a panel of a few thousand windows or fewer, the
+# automatic step budget): it holds out the last horizon of every series, fits both networks on the rest, and
+# takes the symmetric one only if a paired t-test over the series says it forecast the held-out steps better
+# at the 5% level (`model.symmetric_selection_` keeps the test). A single series never passes such a test, and
+# a large panel is left plain, as it would cost three fits; `tune` searches both values. It cannot be used with
+# covariates: mirroring the target but not a promotion flag would ask the network to learn that a promotion
+# lifts sales and lowers them ("auto" stays plain there).
 #
 # ## 8. Weight averaging: the mean of the last steps
 #
@@ -508,7 +513,8 @@ for name in ("RNN, MAE (the default)", "RNN, MAE, no floor", "RNN, MSE"):
 #    then sees where each window sits against its series' usual level, which the per-window normalisation
 #    hides. It helped macroeconomic series and hurt M4 Weekly (`benchmarks/RESULTS.md`), so compare by backtest.
 # 4d. If your series' direction may change from the training years to the forecast (a boom after a decline,
-#    a market), try `symmetric=True`; on series that keep growing it costs accuracy. Compare by backtest.
+#    a market) and `symmetric="auto"` kept the plain network (a large panel, a single series), try
+#    `symmetric=True`; on series that keep growing it costs accuracy. Compare by backtest.
 # 4e. Keep `weight_averaging` at its default: the mean of the last quarter's weights costs next to nothing,
 #    was better on the large panels and within about 1% elsewhere; on a short single series, compare it with
 #    `weight_averaging=0` by backtest.

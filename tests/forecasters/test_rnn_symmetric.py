@@ -124,7 +124,7 @@ def test_each_head_gets_its_mirror_and_the_ones_without_one_are_refused():
         RNNForecaster(**TINY, future_covariates=["promo"], symmetric=True).fit(df)
     with pytest.raises(InvalidParameterError, match="mirrors the target but not the covariates"):
         RNNForecaster(**TINY, calendar_features=True, symmetric=True).fit(_panel())
-    with pytest.raises(InvalidParameterError, match="symmetric must be True or False, got .yes."):
+    with pytest.raises(InvalidParameterError, match="symmetric must be True, False or 'auto', got .yes."):
         RNNForecaster(**{**TINY, "symmetric": "yes"}).fit(_panel())
 
 

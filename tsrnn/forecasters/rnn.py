@@ -96,6 +96,12 @@ def auto_precision(accelerator) -> str:
     return "32-true"
 
 
+_STEP_CAP = 1000  # the most optimiser steps the automatic budget gives
+# symmetric="auto" picks the symmetric network only when a one-sided paired t-test over the series' validation
+# errors says it is better at this level (the conventional one; not tuned).
+_SYMMETRIC_TEST_LEVEL = 0.05
+
+
 def default_max_steps(n_windows: int, batch_size: int) -> int:
     """Optimiser steps when neither ``max_steps`` nor ``max_epochs`` is given: about 30 passes over the
     training windows, at least 100 steps and at most 1000.
@@ -110,7 +116,7 @@ def default_max_steps(n_windows: int, batch_size: int) -> int:
     >>> default_max_steps(150, 128), default_max_steps(1000, 128), default_max_steps(360_000, 128)
     (100, 235, 1000)
     """
-    return int(min(1000, max(100, math.ceil(30 * n_windows / batch_size))))
+    return int(min(_STEP_CAP, max(100, math.ceil(30 * n_windows / batch_size))))
 
 
 # -- parameter checks that need Lightning's vocabulary ---------------------------------------------------------
@@ -324,20 +330,27 @@ class RNNForecaster(BaseForecaster):
         and slightly the shipped sales data (1.176 to 1.157), but made M4 Weekly worse (MASE 1.930 to 2.034)
         and the hourly series too (0.201 to 0.220) (benchmarks/RESULTS.md, "Window statistics"); `tune`
         searches it.
-    symmetric : bool
+    symmetric : {"auto", True, False}
         Make the network mirror-symmetric: a window reflected about its mean gets the reflected forecast, so no
         direction is preferred (with ``scaler="window"``, the default; the other scalers reflect about their
         per-series location). Training shows about half of the windows mirrored (a hash of each window picks
         them, so a DDP fit stays the one-process fit) and forecasting averages the forecast of each window with
         the mirrored forecast of its mirror image. A global network otherwise learns the direction its training
         series mostly moved in (a drift in window units, and asymmetric responses): right where that persists
-        (growing economic series), wrong where it changes. Off by default, by measurement (benchmarks/RESULTS.md,
-        "Mirror-symmetric networks"): better by about a tenth on Australian tourism and yearly fertility and
-        by 4% on daily NOx and hourly electricity, level with the random walk on two daily price panels, but
-        worse on US employment (8%), the shipped sales data (11%), M4 Weekly, the shipped S&P 500 and M4 in
-        4-week blocks; `tune` searches it. Needs the target alone as input (no covariates or calendar features)
-        and, with ``loss="quantile"``, quantiles symmetric about the median; distribution heads mirror their
-        location.
+        (growing economic series), wrong where it changes. Measured (benchmarks/RESULTS.md, "Mirror-symmetric
+        networks"): better by about a tenth on Australian tourism and yearly fertility and by 4% on daily NOx
+        and hourly electricity, but worse on US employment (8%), the shipped sales data (11%), M4 Weekly and M4
+        in 4-week blocks. Needs the target alone as input (no covariates or calendar features) and, with
+        ``loss="quantile"``, quantiles symmetric about the median; distribution heads mirror their location.
+        "auto" (the default) decides on the data where that is cheap: a panel of two or more series, the
+        automatic training budget (no ``max_steps``, ``max_epochs`` or early stopping), the target alone as
+        input, one device, every series at least ``window + 2 * horizon`` long, and so few training windows that
+        three fits cost no more optimiser steps than one fit at the step cap. There the last ``horizon`` steps
+        of every series are held out, a plain and a symmetric network are fitted on the rest and scored there
+        (MASE per series), and the symmetric one is chosen only if a one-sided paired t-test over the series
+        finds it better at the 5% level; the chosen kind is then fitted on all the data (`symmetric_`, and
+        `symmetric_selection_` with the test). Elsewhere "auto" is False. Measured in benchmarks/RESULTS.md,
+        "Choosing the symmetric network by a paired test".
     window : int, optional
         Lookback length. None picks ``max(2 * horizon, 2 * season, 16)`` and, below daily data, a week plus
         a day of steps (192 hourly) so that the window reaches last week's value; shortened (never below
@@ -511,7 +524,7 @@ class RNNForecaster(BaseForecaster):
         progress: bool = True,
         trainer_kwargs: dict | None = None,
         window_stats: bool = False,  # last: added after the others, so positional calls keep their meaning
-        symmetric: bool = False,
+        symmetric: bool | str = "auto",
         weight_averaging: float = DEFAULT_WEIGHT_AVERAGING,
         nonnegative: bool | str = "auto",
         linear_init: str = "auto",
@@ -572,8 +585,14 @@ class RNNForecaster(BaseForecaster):
         # More threads than a few per core only oversubscribe; OpenMP crashes the process on absurd counts.
         p["num_threads"] = check_int(self.num_threads, "num_threads", low=1, high=4 * (os.cpu_count() or 1),
                                      allow_none=True)
-        for name in ("linear_skip", "window_stats", "symmetric", "calendar_features", "progress"):
+        for name in ("linear_skip", "window_stats", "calendar_features", "progress"):
             p[name] = check_bool(getattr(self, name), name)
+        if isinstance(self.symmetric, str) and self.symmetric == "auto":
+            p["symmetric"] = "auto"
+        elif isinstance(self.symmetric, bool | np.bool_):
+            p["symmetric"] = bool(self.symmetric)
+        else:
+            raise InvalidParameterError(f"symmetric must be True, False or 'auto', got {self.symmetric!r}")
         p["dropout"] = check_real(self.dropout, "dropout", low=0, high=1, high_open=True)
         p["learning_rate"] = check_real(self.learning_rate, "learning_rate", low=0, low_open=True)
         p["weight_averaging"] = check_real(self.weight_averaging, "weight_averaging", low=0, high=1)
@@ -717,7 +736,8 @@ class RNNForecaster(BaseForecaster):
         seed = self.random_state
         # The two-view model floors its combined forecast (nonnegative), not each view's.
         params = {**self.get_params(deep=False), "deseasonalize": _VIEWS[k], "nonnegative": False,
-                  "random_state": None if seed is None else (int(seed) + k) % 2**32}
+                  "random_state": None if seed is None else (int(seed) + k) % 2**32,
+                  "symmetric": self._symmetric()}  # "auto" is decided once, for both views
         # Not sklearn's clone: the views share the caller's trainer_kwargs objects (callbacks such as the
         # tuner's pruning callback must see both trainings), which a deep copy would replace.
         view = type(self)(**params)
@@ -1063,6 +1083,7 @@ class RNNForecaster(BaseForecaster):
         from .io import check_savable
 
         self._check_params()
+        self.symmetric_, self.symmetric_selection_ = self._choose_symmetric(panel)
         if self.deseasonalize == "both":
             return self._fit_views(panel)
         try:  # say so before a long training, not when save() fails after it
@@ -1278,10 +1299,86 @@ class RNNForecaster(BaseForecaster):
                              window_stats=bool(self.window_stats), mirror=self._mirror(n_features, quantiles),
                              skip_lag=int(getattr(self, "linear_lag_", 1)) if self.linear_skip else 1)
 
+    def _symmetric(self) -> bool:
+        """Whether the network is mirror-symmetric: ``symmetric`` itself, or with "auto" the fitted choice."""
+        value = self._check_params()["symmetric"]
+        return bool(getattr(self, "symmetric_", False)) if value == "auto" else value
+
+    def _symmetric_cheap(self, panel: Panel, p: dict) -> bool:
+        """Whether ``symmetric="auto"`` may decide on ``panel``: two or more series, the automatic training budget,
+        the target alone as input (so a symmetric network can work), every series long enough to hold out a
+        horizon and still train, and so few windows that the three fits cost no more steps than one at the cap."""
+        if panel.n_series < 2 or p["max_steps"] is not None or p["max_epochs"] is not None or p["early_stopping"]:
+            return False
+        if p["validation_size"] or len(self._feature_layout(panel)[0]) > 1:
+            return False
+        # One process on one device: a multi-device (DDP) fit is left to the parameter, not run three times over.
+        kwargs, devices = p["trainer_kwargs"] or {}, p["devices"]
+        if kwargs.get("strategy") is not None or kwargs.get("num_nodes", 1) != 1:
+            return False
+        if (isinstance(devices, int) and devices > 1) or (isinstance(devices, list | tuple) and len(devices) > 1):
+            return False
+        if devices in (-1, "auto") and p["accelerator"] != "cpu":
+            import torch
+
+            if torch.cuda.device_count() > 1:
+                return False
+        if self.loss == "quantile" and not paired_quantiles(self._quantile_levels()):
+            return False
+        window = int(self.window) if self.window is not None else self._default_window(panel)
+        lengths = panel.lengths - self.horizon - self._shift()  # what the validation fits train on
+        if (lengths < window + self.horizon).any():
+            return False
+        n_windows = int(np.sum(lengths - window - self.horizon + 1))
+        return 3 * default_max_steps(n_windows, int(self.batch_size)) <= _STEP_CAP
+
+    def _choose_symmetric(self, panel: Panel) -> tuple[bool, dict | None]:
+        """``symmetric``'s value for this fit, and with "auto" the record of the choice (None where none was made).
+
+        The last ``horizon`` steps of every series are held out; a plain and a symmetric network (this model's
+        parameters otherwise, the same seed) are fitted on the rest and forecast them; each series' MASE (scaled
+        by its in-sample seasonal naive error, or the naive one when the series holds under two seasons) is
+        compared by a one-sided paired t-test. Series whose scale is zero drop out of the comparison."""
+        from scipy.stats import ttest_rel
+
+        p = self._check_params()
+        if p["symmetric"] != "auto":
+            return p["symmetric"], None
+        if not self._symmetric_cheap(panel, p):
+            return False, None
+        horizon = int(self.horizon)
+        n = panel.n_series
+        cut = panel.lengths - horizon
+        part = panel.slice(np.zeros(n, dtype=np.int64), cut)
+        season = (check_positive_int(self.season_length, "season_length") if self.season_length is not None
+                  else season_length_for(panel.freq))
+        actual = np.stack([panel.series(i)[cut[i]:] for i in range(n)]).astype(np.float64)
+        scale = np.empty(n)
+        for i in range(n):
+            y = part.series(i).astype(np.float64)
+            m = season if len(y) > 2 * season else 1
+            scale[i] = np.mean(np.abs(y[m:] - y[:-m]))
+        errors = {}
+        for flag in (False, True):
+            model = type(self)(**{**self.get_params(deep=False), "symmetric": flag, "progress": False})
+            model.fit(part)
+            forecast = model.forecast_at(panel, np.arange(n), cut, horizon=horizon)[POINT]
+            errors[flag] = np.mean(np.abs(np.asarray(forecast, dtype=np.float64) - actual), axis=1)
+        keep = np.isfinite(scale) & (scale > 0) & np.isfinite(errors[False]) & np.isfinite(errors[True])
+        plain, mirrored = errors[False][keep] / scale[keep], errors[True][keep] / scale[keep]
+        p_value = 1.0
+        if keep.sum() >= 2 and np.any(plain != mirrored):
+            p_value = float(ttest_rel(mirrored, plain, alternative="less").pvalue)
+            p_value = 1.0 if not np.isfinite(p_value) else p_value
+        record = {"p_value": p_value, "mase_plain": float(np.mean(plain)) if keep.any() else None,
+                  "mase_symmetric": float(np.mean(mirrored)) if keep.any() else None,
+                  "n_series": int(keep.sum()), "held_out": horizon}
+        return p_value < _SYMMETRIC_TEST_LEVEL, record
+
     def _mirror(self, n_features: int, quantiles: list[float]) -> str | None:
         """How the network maps a mirrored window's outputs back (`tsrnn.nn.config.MIRRORS`): None unless
         ``symmetric``, which needs the target alone as input and quantiles symmetric about the median."""
-        if not self._check_params()["symmetric"]:
+        if not self._symmetric():
             return None
         if n_features > 1:
             raise InvalidParameterError(
@@ -1617,7 +1714,7 @@ class RNNForecaster(BaseForecaster):
                 arrays.update({f"view{k}_{key}": value for key, value in view_arrays.items()})
                 state.update({f"view{k}.{key}": value for key, value in view_state.items()})
             return {"params": _plain(params, f"the parameters of {type(self).__name__}"), "views": views,
-                    "refit_on_load": False}, arrays, state
+                    **self._symmetric_state(_plain), "refit_on_load": False}, arrays, state
         state = {k: v.detach().cpu() for k, v in self.net_.state_dict().items()}
         if not all(bool(torch.isfinite(v).all()) for v in state.values() if v.is_floating_point()):
             raise ValueError("the network's weights are not finite (training diverged): this model cannot be saved; "
@@ -1625,7 +1722,7 @@ class RNNForecaster(BaseForecaster):
         fitted = {"window_": self.window_, "feature_names_": self.feature_names_, "known_idx_": self.known_idx_,
                   "quantile_levels_": self.quantile_levels_, "n_train_windows_": self.n_train_windows_,
                   "season_length_": getattr(self, "season_length_", None),
-                  "linear_lag_": int(getattr(self, "linear_lag_", 1)),
+                  "linear_lag_": int(getattr(self, "linear_lag_", 1)), **self._symmetric_state(_plain),
                   "categories_": {k: [float(c) for c in v] for k, v in getattr(self, "categories_", {}).items()},
                   "history_columns": [str(c) for c in self.history_.columns]}
         arrays = {"history": self.history_.to_numpy(dtype=np.float64),
@@ -1636,6 +1733,24 @@ class RNNForecaster(BaseForecaster):
         config = {"params": _plain(params, f"the parameters of {type(self).__name__}"),
                   "fitted": _plain(fitted, f"the fitted state of {type(self).__name__}"), "refit_on_load": False}
         return config, arrays, state
+
+    def _symmetric_state(self, plain) -> dict:
+        """What ``symmetric="auto"`` decided, for the saved state (`_restore_symmetric` reads it back)."""
+        record = getattr(self, "symmetric_selection_", None)
+        return {"symmetric_": self._symmetric(),
+                "symmetric_selection_": None if record is None else plain(record, "the symmetric choice")}
+
+    def _restore_symmetric(self, record: dict) -> None:
+        """`symmetric_` and `symmetric_selection_` from a saved record; folders saved before "auto" existed
+        hold neither, and their network is symmetric exactly when the ``symmetric`` parameter says so."""
+        from .io import _need
+
+        chosen = record.get("symmetric_", self._check_params()["symmetric"] is True)
+        _need(isinstance(chosen, bool), f"symmetric_ must be true or false, got {chosen!r}")
+        selection = record.get("symmetric_selection_")
+        _need(selection is None or isinstance(selection, dict), f"symmetric_selection_ must be a record, got "
+                                                                  f"{selection!r}")
+        self.symmetric_, self.symmetric_selection_ = chosen, selection
 
     def _seasonality_arrays(self) -> tuple[list[int], dict[str, np.ndarray]]:
         """The seasonal profiles as arrays for the saved history's series (``panel_``), aligned to its starts:
@@ -1687,6 +1802,7 @@ class RNNForecaster(BaseForecaster):
 
         self._check_params()
         if self.deseasonalize == "both":
+            self._restore_symmetric(config)  # before the views are built: they take the decided value
             configs = _entry(config, "views", list, _CONFIG)
             _need(len(configs) == len(_VIEWS), f"a two-view model needs {len(_VIEWS)} saved views, not {len(configs)}")
             weights = arrays.get(STATE_DICT)
@@ -1705,6 +1821,7 @@ class RNNForecaster(BaseForecaster):
             self.panel_, self.freq_, self.data_kwargs_ = panel, panel.freq, data_kwargs
             return
         fitted = _entry(config, "fitted", dict, _CONFIG)
+        self._restore_symmetric(fitted)
         window = _entry(fitted, "window_", int, "fitted")
         _need(window >= 1, f"window_ must be positive, got {window}")
         season = fitted.get("season_length_")
