@@ -327,6 +327,16 @@ def test_resuming_with_other_settings_is_refused_naming_what_differs(air):
     res = tune(tiny_rnn(**before, linear_init="naive"), air, n_trials=5,
                **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
     assert len(res.study_.trials) == 5
+    # And symmetric ("auto" since): a study whose forecaster had the former default, False, or none at all.
+    for params in ({**record["params"], "symmetric": False},
+                   {k: v for k, v in record["params"].items() if k not in ("linear_init", "symmetric")}):
+        rnn_study.set_user_attr("fingerprint", {**record, "params": params})
+        with pytest.raises(ValueError, match=r"params.symmetric was False, now 'auto'"):
+            tune(tiny_rnn(**before, linear_init="naive"), air, n_trials=6,
+                 **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
+    res = tune(tiny_rnn(**before, linear_init="naive", symmetric=False), air, n_trials=6,
+               **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
+    assert len(res.study_.trials) == 6
 
     # A study made by an older tsrnn has no record: a warning says so, and the record starts now.
     old = optuna.create_study(storage=storage, study_name="old")
