@@ -417,8 +417,8 @@ print(pd.DataFrame(moves).round(2))
 # on the development panels of `benchmarks/RESULTS.md` ("Mirror-symmetric networks") the symmetric network
 # was about a tenth better on Australian tourism and yearly fertility, 4% better on hourly electricity demand,
 # and up to a tenth worse on growing series (US employment, M4 Weekly, the shipped sales data). So the default,
-# `symmetric="auto"`, lets the data decide where that is cheap (a panel of a few thousand windows or fewer, the
-# automatic step budget): it holds out the last horizon of every series, fits both networks on the rest, and
+# `symmetric="auto"`, lets the data decide where that is cheap (a panel of about 1,400 training windows or
+# fewer, the automatic step budget): it holds out the last horizon of every series, fits both networks on the rest, and
 # takes the symmetric one only if a paired t-test over the series says it forecast the held-out steps better
 # at the 5% level (`model.symmetric_selection_` keeps the test). A single series never passes such a test, and
 # a large panel is left plain, as it would cost three fits; `tune` searches both values. It cannot be used with
