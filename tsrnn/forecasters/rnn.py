@@ -31,6 +31,7 @@ from .._validation import (
 from ..data import Panel, check_positive_int, static_values
 from ..errors import InvalidParameterError
 from ..frequency import season_length_for, seasonal_periods_for
+from ..metrics import mase
 from ..nn.choices import CELLS, DISTRIBUTIONS, LOSSES, STRATEGIES
 from ..nn.config import NetworkConfig
 from ..preprocessing import (
@@ -1082,8 +1083,7 @@ class RNNForecaster(BaseForecaster):
         from ..nn.networks import MedianEnsemble
         from .io import check_savable
 
-        self._check_params()
-        self.symmetric_, self.symmetric_selection_ = self._choose_symmetric(panel)
+        self.symmetric_, self.symmetric_selection_ = self._choose_symmetric(panel, self._check_params())
         if self.deseasonalize == "both":
             return self._fit_views(panel)
         try:  # say so before a long training, not when save() fails after it
@@ -1332,16 +1332,16 @@ class RNNForecaster(BaseForecaster):
         n_windows = int(np.sum(lengths - window - self.horizon + 1))
         return 3 * default_max_steps(n_windows, int(self.batch_size)) <= _STEP_CAP
 
-    def _choose_symmetric(self, panel: Panel) -> tuple[bool, dict | None]:
+    def _choose_symmetric(self, panel: Panel, p: dict) -> tuple[bool, dict | None]:
         """``symmetric``'s value for this fit, and with "auto" the record of the choice (None where none was made).
 
         The last ``horizon`` steps of every series are held out; a plain and a symmetric network (this model's
         parameters otherwise, the same seed) are fitted on the rest and forecast them; each series' MASE (scaled
         by its in-sample seasonal naive error, or the naive one when the series holds under two seasons) is
-        compared by a one-sided paired t-test. Series whose scale is zero drop out of the comparison."""
+        compared by a one-sided paired t-test. Series whose scale is zero drop out of the comparison. ``p`` is
+        `_check_params`'s output."""
         from scipy.stats import ttest_rel
 
-        p = self._check_params()
         if p["symmetric"] != "auto":
             return p["symmetric"], None
         if not self._symmetric_cheap(panel, p):
@@ -1352,20 +1352,16 @@ class RNNForecaster(BaseForecaster):
         part = panel.slice(np.zeros(n, dtype=np.int64), cut)
         season = (check_positive_int(self.season_length, "season_length") if self.season_length is not None
                   else season_length_for(panel.freq))
-        actual = np.stack([panel.series(i)[cut[i]:] for i in range(n)]).astype(np.float64)
-        scale = np.empty(n)
-        for i in range(n):
-            y = part.series(i).astype(np.float64)
-            m = season if len(y) > 2 * season else 1
-            scale[i] = np.mean(np.abs(y[m:] - y[:-m]))
-        errors = {}
+        scores = {}
         for flag in (False, True):
             model = type(self)(**{**self.get_params(deep=False), "symmetric": flag, "progress": False})
             model.fit(part)
             forecast = model.forecast_at(panel, np.arange(n), cut, horizon=horizon)[POINT]
-            errors[flag] = np.mean(np.abs(np.asarray(forecast, dtype=np.float64) - actual), axis=1)
-        keep = np.isfinite(scale) & (scale > 0) & np.isfinite(errors[False]) & np.isfinite(errors[True])
-        plain, mirrored = errors[False][keep] / scale[keep], errors[True][keep] / scale[keep]
+            # A zero scale (a constant training part) makes the MASE infinite or NaN: such series drop out below.
+            scores[flag] = np.array([mase(panel.series(i)[cut[i]:], forecast[i], part.series(i),
+                                          season if part.lengths[i] > 2 * season else 1) for i in range(n)])
+        keep = np.isfinite(scores[False]) & np.isfinite(scores[True])
+        plain, mirrored = scores[False][keep], scores[True][keep]
         p_value = 1.0
         if keep.sum() >= 2 and np.any(plain != mirrored):
             p_value = float(ttest_rel(mirrored, plain, alternative="less").pvalue)
