@@ -70,6 +70,13 @@ trappings, sunspots, marathon times, inventions, murder rates; the same wheel); 
 three origins 3 years apart, refit at each, MASE with season 1.
 
     python benchmarks/bench_panels.py --panels yearly-mixed --seeds 3
+
+And one half-hourly panel, added with ``recurrent_window`` (the first below hourly data):
+``halfhourly-electricity``, Victoria's electricity demand and Melbourne's temperature (the last 8 weeks of 2014,
+half-hourly, fpp2's ``elecdemand``) and England and Wales's demand (the last 8 weeks of ``pmdarima``'s ``taylor``,
+half-hourly, 2000); horizon 48 (a day), 7 daily origins, fitted once before the first; MASE with season 48.
+
+    python benchmarks/bench_panels.py --panels halfhourly-electricity --seeds 3
 """
 
 from __future__ import annotations
@@ -98,6 +105,7 @@ FPP_SECTION = "## Generalisation: four panels from fpp2, fpp3 and AER, no defaul
 FPP_PANELS = ("us-employment", "daily-djia", "quarterly-tourism", "hourly-electricity")
 LATE_SECTION = "## Generalisation: three more panels from fpp2 and fpp3, added after every default (issue 11)"
 LATE_PANELS = ("quarterly-prison", "quarterly-arrivals", "monthly-departures")
+SUBDAILY_SECTION = "## Half-hourly electricity: the recurrent network reads the last two days (issue 11)"
 YEARLY_SECTION = ("## Generalisation: sixteen yearly series from different domains, added after every default "
                   "(issue 11)")
 
@@ -182,6 +190,22 @@ def hourly_electricity() -> pd.DataFrame:
     return pd.concat([vic, uk], ignore_index=True)
 
 
+def halfhourly_electricity() -> pd.DataFrame:
+    """Three half-hourly series, the last 8 weeks of each: Victoria's demand and Melbourne's temperature (2014,
+    fpp2's ``elecdemand``) and England and Wales's demand (2000, ``pmdarima``'s ``taylor``)."""
+    from pmdarima.datasets import load_taylor
+
+    weeks = 8 * 336
+    raw = _fpp._data("fpp2", "elecdemand")
+    ds = pd.date_range("2014-01-01", periods=len(raw), freq="30min")
+    frames = [pd.DataFrame({"unique_id": uid, "ds": ds, "y": raw[col].to_numpy(float)}).tail(weeks)
+              for col, uid in (("Demand", "vic-demand"), ("Temperature", "melbourne-temperature"))]
+    taylor = np.asarray(load_taylor(), dtype=float)
+    frames.append(pd.DataFrame({"unique_id": "uk-demand", "y": taylor,
+                                "ds": pd.date_range("2000-06-05", periods=len(taylor), freq="30min")}).tail(weeks))
+    return pd.concat(frames, ignore_index=True)
+
+
 PANELS = {
     "m4-4weekly": Protocol(m4_four_weekly, 18),
     "fertility": Protocol(fertility, 6, seasonal=False),
@@ -200,6 +224,7 @@ PANELS = {
     "quarterly-arrivals": Protocol(_fpp.arrivals_by_origin, 8, folds=3, step=4),
     "monthly-departures": Protocol(_fpp.departures, 12, folds=3, step=6),
     "yearly-mixed": Protocol(_fpp.yearly_mixed, 6, folds=3, step=3, seasonal=False),
+    "halfhourly-electricity": Protocol(halfhourly_electricity, 48, folds=7, step=48, refit=False, season_length=48),
 }
 
 
@@ -290,10 +315,12 @@ def main(argv=None) -> None:
             return LATE_SECTION
         if panel == "yearly-mixed":
             return YEARLY_SECTION
+        if panel == "halfhourly-electricity":
+            return SUBDAILY_SECTION
         return R_SECTION if panel in R_PANELS else MINORITY_SECTION if panel.endswith("-minority") else SECTION
 
     parts: dict[str, list[str]] = {SECTION: [], R_SECTION: [], MINORITY_SECTION: [], FPP_SECTION: [],
-                                   LATE_SECTION: [], YEARLY_SECTION: []}
+                                   LATE_SECTION: [], YEARLY_SECTION: [], SUBDAILY_SECTION: []}
     for name in names:
         board, head = run_panel(name, args.seeds, params, args.only_rnn, args.horizon, args.length)
         parts[section_of(name)].append(f"### {name}\n\n{head}\n\n{markdown_table(board.round(3))}")

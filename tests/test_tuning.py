@@ -337,6 +337,16 @@ def test_resuming_with_other_settings_is_refused_naming_what_differs(air):
     res = tune(tiny_rnn(**before, linear_init="naive", symmetric=False), air, n_trials=6,
                **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
     assert len(res.study_.trials) == 6
+    # And recurrent_window ("auto" since): before it, the recurrent network read the whole window.
+    record = rnn_study.user_attrs["fingerprint"]
+    rnn_study.set_user_attr("fingerprint", {**record, "params": {k: v for k, v in record["params"].items()
+                                                                    if k != "recurrent_window"}})
+    before.update(linear_init="naive", symmetric=False)
+    with pytest.raises(ValueError, match=r"params.recurrent_window was None, now 'auto'"):
+        tune(tiny_rnn(**before), air, n_trials=7, **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
+    res = tune(tiny_rnn(**before, recurrent_window=None), air, n_trials=7,
+               **{**settings, "study_name": "rnn", "space": {"hidden_size": [4]}})
+    assert len(res.study_.trials) == 7
 
     # A study made by an older tsrnn has no record: a warning says so, and the record starts now.
     old = optuna.create_study(storage=storage, study_name="old")

@@ -19,8 +19,10 @@ __all__ = ["Estimator", "check_is_fitted", "clone", "BEFORE_ADDED"]
 # study scored before weight averaging became the default was scored without it (`tsrnn.tuning` fills these
 # into an older study's record), and a model saved before ``nonnegative`` existed forecast without the floor
 # (loading fills these into its saved parameters, so it forecasts as it did); one trained before
-# ``linear_init`` existed started its linear path at the random walk; ``symmetric`` was False before it existed.
-BEFORE_ADDED = {"weight_averaging": 0.0, "nonnegative": False, "linear_init": "naive", "symmetric": False}
+# ``linear_init`` existed started its linear path at the random walk; ``symmetric`` was False before it existed,
+# and the recurrent network read the whole window (``recurrent_window=None``).
+BEFORE_ADDED = {"weight_averaging": 0.0, "nonnegative": False, "linear_init": "naive", "symmetric": False,
+                "recurrent_window": None}
 
 
 class Estimator:

@@ -85,7 +85,7 @@ def test_clone_and_get_params():
     model = tiny(trainer_kwargs=kwargs, quantiles=(0.2, 0.8), loss="quantile")
     params = model.get_params()
     assert params["trainer_kwargs"] is kwargs and params["quantiles"] == (0.2, 0.8)
-    assert params["hidden_size"] == 4 and params["cell"] == "lstm" and len(params) == 39  # with deseasonalize, window_stats, symmetric, weight_averaging, nonnegative, linear_init and the covariate roles
+    assert params["hidden_size"] == 4 and params["cell"] == "lstm" and len(params) == 40  # with deseasonalize, window_stats, symmetric, weight_averaging, nonnegative, linear_init, recurrent_window and the covariate roles
     model.set_params(trainer_kwargs=None).fit(panel2())
     copy = clone(model)
     assert copy.get_params() == model.get_params()

@@ -112,4 +112,5 @@ class LinearForecaster(RNNForecaster):
     strategy = property(lambda self: "direct")
     linear_skip = property(lambda self: True)
     window_stats = property(lambda self: False)  # nothing but the linear path, which reads the window alone
+    recurrent_window = property(lambda self: None)
     n_models = property(lambda self: 1)

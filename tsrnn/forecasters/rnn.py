@@ -360,6 +360,18 @@ class RNNForecaster(BaseForecaster):
         observations; fewer, they are only forecast) and when forecasting, as neuralforecast's start padding
         does, so one short series neither fails the fit nor shrinks every series' window. An explicit
         ``window`` pads nothing: every series then needs ``window + horizon`` observations.
+    recurrent_window : {"auto"} or int or None
+        How many of the window's last steps the recurrent network reads; the linear path (``linear_skip``) and
+        the window normalisation read the whole window. None: the whole window; an int: at most that many
+        steps. "auto" (the default) reads the whole window, except where the automatic window was lengthened
+        for a longer season (below daily data, a week plus a day, so that the linear path reaches the same hour
+        last week): there the recurrence reads the window the shortest season alone would give,
+        ``max(2 * horizon, 2 * season, 16)`` steps (48 of hourly data's 192 with a day's horizon). A recurrent
+        network's cost grows with the steps it reads, and a week of steps is long to carry a state through:
+        measured (benchmarks/RESULTS.md, "Half-hourly electricity: the recurrent network reads the last two
+        days"), a fit of 20 hourly series x 2,000 hours took 112 s instead of 461 s, and the error was level or
+        lower (hourly panel MASE 0.588 -> 0.566, half-hourly panel 0.605 -> 0.571, three seeds). An explicit
+        ``window`` is read whole unless ``recurrent_window`` is given.
     horizon : int
         Steps forecast at once (predict may ask for fewer).
     season_length : int, optional
@@ -529,6 +541,7 @@ class RNNForecaster(BaseForecaster):
         weight_averaging: float = DEFAULT_WEIGHT_AVERAGING,
         nonnegative: bool | str = "auto",
         linear_init: str = "auto",
+        recurrent_window: int | str | None = "auto",
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -569,6 +582,7 @@ class RNNForecaster(BaseForecaster):
         self.weight_averaging = weight_averaging
         self.nonnegative = nonnegative
         self.linear_init = linear_init
+        self.recurrent_window = recurrent_window
 
     # -- parameter checks ------------------------------------------------------------------------------
     def _check_params(self) -> dict:
@@ -594,6 +608,14 @@ class RNNForecaster(BaseForecaster):
             p["symmetric"] = bool(self.symmetric)
         else:
             raise InvalidParameterError(f"symmetric must be True, False or 'auto', got {self.symmetric!r}")
+        steps = getattr(self, "recurrent_window", None)  # LinearForecaster has no recurrent network
+        if isinstance(steps, str) and steps == "auto":
+            p["recurrent_window"] = "auto"
+        elif steps is None or (isinstance(steps, numbers.Integral) and not isinstance(steps, bool | np.bool_)
+                               and steps >= 1):
+            p["recurrent_window"] = None if steps is None else int(steps)
+        else:
+            raise InvalidParameterError(f"recurrent_window must be a positive integer, None or 'auto', got {steps!r}")
         p["dropout"] = check_real(self.dropout, "dropout", low=0, high=1, high_open=True)
         p["learning_rate"] = check_real(self.learning_rate, "learning_rate", low=0, low_open=True)
         p["weight_averaging"] = check_real(self.weight_averaging, "weight_averaging", low=0, high=1)
@@ -763,8 +785,8 @@ class RNNForecaster(BaseForecaster):
         """The fitted attributes of a two-view model, from its views (the first one's network geometry)."""
         first = views[0]
         self.views_ = views
-        for name in ("season_length_", "window_", "feature_names_", "known_idx_", "quantile_levels_", "ids_",
-                     "stats_", "net_", "categories_"):
+        for name in ("season_length_", "window_", "recurrent_window_", "feature_names_", "known_idx_",
+                     "quantile_levels_", "ids_", "stats_", "net_", "categories_"):
             if hasattr(first, name):
                 setattr(self, name, getattr(first, name))
         self.seasonality_ = views[1].seasonality_
@@ -818,6 +840,23 @@ class RNNForecaster(BaseForecaster):
                 profiles[i] = fit_seasonality(panel.series(i)[:end], periods, self.deseasonalize,
                                               series=panel.ids[i])
         return profiles, offsets
+
+    def _recurrent_steps(self, panel: Panel, window: int) -> int:
+        """How many of the window's last steps the recurrent network reads (``recurrent_window``).
+
+        "auto" reads the whole window, except where the automatic window was lengthened for a longer season
+        (below daily data: a week plus a day of steps, so that the linear path reaches the same hour last
+        week): there the recurrence reads the window the shortest season alone would give,
+        ``max(2 * horizon, 2 * m, 16)`` steps (two days of hourly data)."""
+        value = self._check_params()["recurrent_window"]
+        if value is None:
+            return window
+        if value != "auto":
+            return min(int(value), window)
+        periods = seasonal_periods_for(panel.freq)
+        if self.window is not None or len(periods) < 2:
+            return window
+        return int(min(window, max(2 * int(self.horizon), 2 * periods[0], 16)))
 
     def _linear_lag(self, panel: Panel, window: int) -> int:
         """The lag the linear path starts from (`linear_init`): 1, the random walk, or a seasonal period."""
@@ -1100,6 +1139,7 @@ class RNNForecaster(BaseForecaster):
             panel = self._deseasonalized(panel)[0]
         window = int(self.window) if self.window is not None else self._default_window(panel)
         self.linear_lag_ = self._linear_lag(panel, window)
+        self.recurrent_window_ = self._recurrent_steps(panel, window)
         shift = self._shift()
         lengths = panel.lengths - shift
         short = np.flatnonzero(lengths < window + horizon)
@@ -1291,13 +1331,15 @@ class RNNForecaster(BaseForecaster):
         feedback = quantiles.index(0.5) if 0.5 in quantiles else n_outputs // 2
         if self.loss in DISTRIBUTIONS:  # the outputs are the distribution's parameters; the location feeds back
             n_outputs, feedback = DISTRIBUTIONS[self.loss], 0
+        steps = int(getattr(self, "recurrent_window_", window))
         return NetworkConfig(cell=self.cell, strategy=self.strategy, n_features=n_features,
                              known_idx=tuple(known_idx), hidden_size=int(self.hidden_size),
                              num_layers=int(self.num_layers), dropout=float(self.dropout), horizon=int(self.horizon),
                              n_outputs=n_outputs, window_norm=self.scaler == "window", feedback_index=feedback,
                              linear_skip=bool(self.linear_skip), window=int(window),
                              window_stats=bool(self.window_stats), mirror=self._mirror(n_features, quantiles),
-                             skip_lag=int(getattr(self, "linear_lag_", 1)) if self.linear_skip else 1)
+                             skip_lag=int(getattr(self, "linear_lag_", 1)) if self.linear_skip else 1,
+                             recurrent_window=steps if steps < window else None)
 
     def _symmetric(self) -> bool:
         """Whether the network is mirror-symmetric: ``symmetric`` itself, or with "auto" the fitted choice."""
@@ -1718,7 +1760,9 @@ class RNNForecaster(BaseForecaster):
         fitted = {"window_": self.window_, "feature_names_": self.feature_names_, "known_idx_": self.known_idx_,
                   "quantile_levels_": self.quantile_levels_, "n_train_windows_": self.n_train_windows_,
                   "season_length_": getattr(self, "season_length_", None),
-                  "linear_lag_": int(getattr(self, "linear_lag_", 1)), **self._symmetric_state(_plain),
+                  "linear_lag_": int(getattr(self, "linear_lag_", 1)),
+                  "recurrent_window_": int(getattr(self, "recurrent_window_", self.window_)),
+                  **self._symmetric_state(_plain),
                   "categories_": {k: [float(c) for c in v] for k, v in getattr(self, "categories_", {}).items()},
                   "history_columns": [str(c) for c in self.history_.columns]}
         arrays = {"history": self.history_.to_numpy(dtype=np.float64),
@@ -1829,6 +1873,10 @@ class RNNForecaster(BaseForecaster):
         _need(isinstance(lag, int) and not isinstance(lag, bool) and 1 <= lag <= window,
               f"linear_lag_ must be an integer from 1 to the window, got {lag!r}")
         self.linear_lag_ = lag
+        steps = fitted.get("recurrent_window_", window)  # absent from folders saved before it: the whole window
+        _need(isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= window,
+              f"recurrent_window_ must be an integer from 1 to the window, got {steps!r}")
+        self.recurrent_window_ = steps
         categories = fitted.get("categories_", {})
         _need(isinstance(categories, dict) and all(isinstance(v, list) and all(isinstance(c, float | int) for c in v)
                                                    for v in categories.values()),

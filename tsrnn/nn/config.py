@@ -57,6 +57,9 @@ class NetworkConfig:
     # the last season (the seasonal naive forecast). Only the untrained network depends on it; 1 for folders saved
     # before it existed, which is what they were trained from.
     skip_lag: int = 1
+    # How many of the window's last steps the recurrent network reads (the linear path reads the whole window);
+    # None, the whole window, for folders saved before it existed.
+    recurrent_window: int | None = None
 
     def __post_init__(self):
         if self.cell not in (*CELLS, LINEAR_CELL):
@@ -69,6 +72,11 @@ class NetworkConfig:
         if int(self.skip_lag) < 1 or (self.linear_skip and self.window is not None and self.skip_lag > self.window):
             raise ValueError(f"skip_lag must be between 1 and the window ({self.window}), got {self.skip_lag}")
         object.__setattr__(self, "skip_lag", int(self.skip_lag))
+        if self.recurrent_window is not None:
+            steps = int(self.recurrent_window)
+            if steps < 1 or (self.window is not None and steps > self.window):
+                raise ValueError(f"recurrent_window must be between 1 and the window ({self.window}), got {steps}")
+            object.__setattr__(self, "recurrent_window", steps)
 
     def to_dict(self) -> dict:
         """Plain JSON values (lists for tuples)."""

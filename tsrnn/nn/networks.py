@@ -68,6 +68,10 @@ class ForecastNet(nn.Module):
     order, for a point forecast or quantiles symmetric about the median; "location": a distribution head's
     location negated); forecasting averages each window's output with the mapped-back output of its mirror.
 
+    ``recurrent_window`` (None: the whole window) is how many of the window's last steps the recurrent network
+    reads; the linear path and the window normalisation read the whole window. Sub-daily defaults look back a
+    week so that the linear path reaches the same hour last week, while the recurrence reads the last days.
+
     Build it from a `NetworkConfig` with `from_config` (what `RNNForecaster` does); the keyword constructor
     takes the same fields.
 
@@ -87,13 +91,15 @@ class ForecastNet(nn.Module):
     def __init__(self, cell: str, strategy: str, n_features: int, known_idx: list[int], hidden_size: int,
                  num_layers: int, dropout: float, horizon: int, n_outputs: int, window_norm: bool,
                  feedback_index: int = 0, linear_skip: bool = False, window: int | None = None,
-                 window_stats: bool = False, mirror: str | None = None, skip_lag: int = 1):
+                 window_stats: bool = False, mirror: str | None = None, skip_lag: int = 1,
+                 recurrent_window: int | None = None):
         super().__init__()
         self.config = NetworkConfig(cell=cell, strategy=strategy, n_features=n_features, horizon=horizon,
                                     known_idx=tuple(known_idx), hidden_size=hidden_size, num_layers=num_layers,
                                     dropout=dropout, n_outputs=n_outputs, window_norm=window_norm,
                                     feedback_index=feedback_index, linear_skip=linear_skip, window=window,
-                                    window_stats=window_stats, mirror=mirror, skip_lag=skip_lag)
+                                    window_stats=window_stats, mirror=mirror, skip_lag=skip_lag,
+                                    recurrent_window=recurrent_window)
         self.mirror = mirror
         self.strategy = strategy
         self.horizon = horizon
@@ -205,6 +211,9 @@ class ForecastNet(nn.Module):
         # y: [batch, window, 1] normalised target; past: [batch, window, features]; base: [batch, horizon, Q];
         # stats: [batch, 2] (the window's location and log-spread) or None
         horizon = future_known.shape[1]
+        steps = self.config.recurrent_window
+        if steps is not None and self.recurrent and y.shape[1] > steps:  # the recurrence reads the window's end
+            y, past = y[:, -steps:], past[:, -steps:]
 
         def head(hidden):  # [batch, hidden(+known)] -> the head's outputs, with the window's statistics
             return self.head(hidden if stats is None else torch.cat([hidden, stats], dim=-1))
