@@ -363,9 +363,10 @@ class RNNForecaster(BaseForecaster):
     recurrent_window : {"auto"} or int or None
         How many of the window's last steps the recurrent network reads; the linear path (``linear_skip``) and
         the window normalisation read the whole window. None: the whole window; an int: at most that many
-        steps. "auto" (the default) reads the whole window, except where the automatic window was lengthened
-        for a longer season (below daily data, a week plus a day, so that the linear path reaches the same hour
-        last week): there the recurrence reads the window the shortest season alone would give,
+        steps. "auto" (the default) reads the whole window, except with the automatic window on data with two
+        seasons (below daily data, where that window aims at a week plus a day, so that the linear path reaches
+        the same hour last week, and is shortened only for short series): there the recurrence reads at most the
+        window the shortest season alone would give,
         ``max(2 * horizon, 2 * season, 16)`` steps (48 of hourly data's 192 with a day's horizon). A recurrent
         network's cost grows with the steps it reads, and a week of steps is long to carry a state through:
         measured (benchmarks/RESULTS.md, "Half-hourly electricity: the recurrent network reads the last two
@@ -844,9 +845,9 @@ class RNNForecaster(BaseForecaster):
     def _recurrent_steps(self, panel: Panel, window: int) -> int:
         """How many of the window's last steps the recurrent network reads (``recurrent_window``).
 
-        "auto" reads the whole window, except where the automatic window was lengthened for a longer season
-        (below daily data: a week plus a day of steps, so that the linear path reaches the same hour last
-        week): there the recurrence reads the window the shortest season alone would give,
+        "auto" reads the whole window, except with the automatic window on data with two seasons (below daily
+        data: a week plus a day of steps, so that the linear path reaches the same hour last week, shorter only
+        for short series): there the recurrence reads at most the window the shortest season alone would give,
         ``max(2 * horizon, 2 * m, 16)`` steps (two days of hourly data)."""
         value = self._check_params()["recurrent_window"]
         if value is None:
