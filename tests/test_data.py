@@ -370,6 +370,26 @@ def test_business_days_with_gaps_name_the_first_missing_day():
     assert p.values[:5].tolist() == [0, 1, 2, 2, 3]
 
 
+@pytest.mark.parametrize(("alias", "season", "per_year"), [
+    ("SMS", 24, 24), ("SME", 24, 24), ("BMS", 12, 12), ("BME", 12, 12), ("BQE", 4, 4), ("BYE", 1, 1)])
+def test_half_month_and_business_month_data_keep_their_seasons(alias, season, per_year):
+    from tsrnn.frequency import calendar_fields, periods_per_year, seasonal_periods_for
+
+    ds = pd.date_range("2015-01-05", periods=40, freq=alias)
+    p = to_panel(pd.DataFrame({"unique_id": "a", "ds": ds, "y": np.arange(40.0)}))
+    assert p.freq == to_offset(alias)
+    assert seasonal_periods_for(p.freq) == (season,)
+    assert periods_per_year(p.freq) == per_year
+    assert calendar_fields(p.freq) == (() if alias == "BYE" else ("month",))
+    gappy = pd.DataFrame({"unique_id": "a", "ds": ds.delete([3, 7]), "y": np.arange(38.0)})
+    if alias in ("BMS", "BME"):  # pandas cannot infer these with gaps; the candidate grids can
+        raises_data_error("'a'", "2 missing", call=to_panel, data=gappy)
+        assert to_panel(gappy, fill_missing="ffill").freq == to_offset(alias)
+    elif alias in ("SMS", "SME"):  # half-months only when complete: with gaps, they are asked for
+        raises_data_error("cannot infer the frequency", "freq=", call=to_panel, data=gappy)
+        assert to_panel(gappy, freq=alias, fill_missing="ffill").freq == to_offset(alias)
+
+
 def test_weekend_timestamp_in_business_data_is_irregular():
     days = pd.bdate_range("2024-01-01", periods=10).append(pd.DatetimeIndex(["2024-01-13"]))  # a Saturday
     s = pd.Series(np.arange(11.0), index=days, name="s")

@@ -19,6 +19,7 @@ from ._validation import check_positive_int
 from .errors import DataError
 from .frequency import (
     CANDIDATE_FREQS,
+    COMPLETE_ONLY_FREQS,
     TRADING,
     is_exchange,
     season_length_for,
@@ -751,6 +752,8 @@ def _infer_freq(ds: pd.DatetimeIndex) -> pd.DateOffset | None:
             continue  # do not build a grid of millions of seconds to learn that it is mostly empty
         grid = pd.date_range(ds[0], ds[-1], freq=name)
         if len(grid) > 2 * len(ds):  # mostly empty grid: irregular timestamps, not a frequency with gaps
+            continue
+        if name in COMPLETE_ONLY_FREQS and len(grid) != len(ds):
             continue
         if wanted.issubset(grid.as_unit(ds.unit).asi8) and (best_size is None or len(grid) < best_size):
             best, best_size = to_offset(name), len(grid)

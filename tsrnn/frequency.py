@@ -17,23 +17,29 @@ from pandas.tseries.holiday import (
 )
 
 __all__ = ["seasonal_periods_for", "season_length_for", "calendar_fields", "periods_per_year", "is_business_daily",
-           "CANDIDATE_FREQS", "trading_days", "EXCHANGES", "TRADING", "NYSEHolidayCalendar", "NYSE_CLOSURES"]
+           "CANDIDATE_FREQS", "COMPLETE_ONLY_FREQS", "trading_days", "EXCHANGES", "TRADING", "NYSEHolidayCalendar", "NYSE_CLOSURES"]
 
 # Usual (shortest) seasonal period by the offset's rule code, for offsets of one step (n == 1).
-_SEASON_BY_RULE = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "B": 5, "C": 5, "D": 7, "W": 52}
+# Business-month and business-quarter offsets (month-end closing prices) keep the calendar's seasons; half-months
+# (the 1st and 15th) have 24 a year.
+_SEASON_BY_RULE = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "BM": 12, "SMS": 24, "SME": 24, "SM": 24,
+                   "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4, "BQ": 4, "B": 5, "C": 5, "D": 7, "W": 52}
 # Periods in a year by rule code, to annualise returns and Sharpe ratios (252 trading days).
 _PERIODS_PER_YEAR = {"B": 252, "C": 252, "D": 365, "W": 52, "MS": 12, "ME": 12, "M": 12, "SMS": 24, "SME": 24,
-                     "QS": 4, "QE": 4, "Q": 4, "YS": 1, "YE": 1, "Y": 1, "A": 1, "h": 24 * 365, "H": 24 * 365,
+                     "BMS": 12, "BME": 12, "BM": 12, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4, "BQ": 4,
+                     "YS": 1, "YE": 1, "Y": 1, "A": 1, "h": 24 * 365, "H": 24 * 365,
                      "bh": 252 * 7, "BH": 252 * 7, "min": 60 * 24 * 365, "s": 3600 * 24 * 365}
 _BUSINESS_DAILY_RULES = ("B", "C")
-_YEARLY_RULES = ("YS", "YE", "Y", "A", "AS")
+_YEARLY_RULES = ("YS", "YE", "Y", "A", "AS", "BYS", "BYE", "BY", "BA")
 _BELOW_WEEKLY_RULES = ("B", "C", "D", "h", "H", "min", "T", "s", "S")
+COMPLETE_ONLY_FREQS = ("SMS", "SME")
 
 # Tried, in this order, when pandas cannot infer a frequency (usually because timestamps are missing).
 # The candidate whose grid holds every timestamp with the fewest points wins, if it has at most twice as
-# many points as there are timestamps.
+# many points as there are timestamps. Half-months (which pandas never infers) only when no timestamp is
+# missing: monthly data with one date on a 15th would otherwise read as half-monthly data with gaps.
 CANDIDATE_FREQS = (
-    ["YS", "YE", "MS", "ME"]
+    ["YS", "YE", "MS", "ME", "BMS", "BME", "SMS", "SME"]
     + [f"QS-{m}" for m in ("JAN", "FEB", "MAR")]
     + [f"QE-{m}" for m in ("DEC", "JAN", "FEB")]
     + [f"W-{d}" for d in ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")]
@@ -46,8 +52,8 @@ def _rule(freq) -> str:
 
 
 def seasonal_periods_for(freq: pd.DateOffset | str) -> tuple[int, ...]:
-    """The usual seasonal periods of a frequency, shortest first: 12 monthly, 4 quarterly, 5 business-daily,
-    7 daily, 52 weekly; below a day, one day and one week of steps (24 and 168 hourly, 48 and 336
+    """The usual seasonal periods of a frequency, shortest first: 12 monthly (business months too), 24
+    half-monthly, 4 quarterly, 5 business-daily, 7 daily, 52 weekly; below a day, one day and one week of steps (24 and 168 hourly, 48 and 336
     half-hourly), as long as they stay short enough to look back over (a day of at most 288 steps, a
     week of at most 672); ``(1,)`` otherwise (yearly, irregular multiples, seconds).
 
