@@ -53,9 +53,10 @@ def _rule(freq) -> str:
 
 def seasonal_periods_for(freq: pd.DateOffset | str) -> tuple[int, ...]:
     """The usual seasonal periods of a frequency, shortest first: 12 monthly (business months too), 24
-    half-monthly, 4 quarterly, 5 business-daily, 7 daily, 52 weekly; below a day, one day and one week of steps (24 and 168 hourly, 48 and 336
-    half-hourly), as long as they stay short enough to look back over (a day of at most 288 steps, a
-    week of at most 672); ``(1,)`` otherwise (yearly, irregular multiples, seconds).
+    half-monthly, 4 quarterly, 5 business-daily, 7 daily, 52 weekly; below a day, one day and one week of
+    steps (24 and 168 hourly, 48 and 336 half-hourly), as long as they stay short enough to look back over
+    (a day of at most 288 steps, a week of at most 672); ``(1,)`` otherwise (yearly, irregular multiples,
+    seconds).
 
     Example
     -------
