@@ -245,7 +245,7 @@ def hit_rate(result, df: pd.DataFrame) -> float:
 
 
 def run_panel(name: str, seeds: int, params: dict, only_rnn: bool, horizon: int | None = None,
-              length: int | None = None) -> tuple[pd.DataFrame, str]:
+              length: int | None = None, keep: tuple[str, ...] = ()) -> tuple[pd.DataFrame, str]:
     from tsrnn import (
         ARIMAForecaster,
         DriftForecaster,
@@ -273,6 +273,8 @@ def run_panel(name: str, seeds: int, params: dict, only_rnn: bool, horizon: int 
                        "naive (random walk)": NaiveForecaster(), "drift": DriftForecaster()})
         if protocol.seasonal:
             models["seasonal naive"] = SeasonalNaiveForecaster()
+    if keep:  # --models: these models alone (the RNN's seeds count as "rnn")
+        models = {label: model for label, model in models.items() if label.split()[0] in keep}
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -291,8 +293,9 @@ def run_panel(name: str, seeds: int, params: dict, only_rnn: bool, horizon: int 
         board.insert(1, "MASE (focus)", [result.results[m].metrics(by="series").loc[focus, "MASE"].mean()
                                           for m in board.index])
     rnn = board.loc[[m for m in board.index if m.startswith("rnn")], "MASE"]
-    head = (f"{df['unique_id'].nunique()} series, {len(df)} observations, horizon {horizon}; default RNN mean "
-            f"MASE {rnn.mean():.3f} (sd {rnn.std(ddof=0):.3f}, {len(rnn)} seeds); {time.perf_counter() - start:.0f} s")
+    head = (f"{df['unique_id'].nunique()} series, {len(df)} observations, horizon {horizon}; "
+            + (f"default RNN mean MASE {rnn.mean():.3f} (sd {rnn.std(ddof=0):.3f}, {len(rnn)} seeds)" if len(rnn)
+               else "no RNN") + f"; {time.perf_counter() - start:.0f} s")
     print(f"== {name}: {head}\n{board.round(3).to_string()}", flush=True)
     return board, head
 
@@ -304,7 +307,10 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the RNN's num_threads)")
     parser.add_argument("--horizon", type=int, help="another horizon than the panel's own (prints only)")
     parser.add_argument("--length", type=int, help="keep the last LENGTH observations of each series (prints only)")
+    parser.add_argument("--models", default="", help="comma-separated: run only these of rnn, linear, ets, arima, "
+                        "naive, drift, seasonal (prints only; e.g. --models arima)")
     args = parser.parse_args(argv)
+    keep = tuple(m for m in args.models.split(",") if m)
     names = chosen_panels(parser, args.panels, PANELS)
     params = {"num_threads": args.threads, **parse_params(args.param)}
 
@@ -322,9 +328,9 @@ def main(argv=None) -> None:
     parts: dict[str, list[str]] = {SECTION: [], R_SECTION: [], MINORITY_SECTION: [], FPP_SECTION: [],
                                    LATE_SECTION: [], YEARLY_SECTION: [], SUBDAILY_SECTION: []}
     for name in names:
-        board, head = run_panel(name, args.seeds, params, args.only_rnn, args.horizon, args.length)
+        board, head = run_panel(name, args.seeds, params, args.only_rnn, args.horizon, args.length, keep)
         parts[section_of(name)].append(f"### {name}\n\n{head}\n\n{markdown_table(board.round(3))}")
-    if args.no_write or args.param or args.only_rnn or args.horizon or args.length:
+    if args.no_write or args.param or args.only_rnn or args.horizon or args.length or keep:
         return
     for section, texts in parts.items():
         if not texts:

@@ -443,11 +443,11 @@ def _difference(x: np.ndarray, d: int, D: int, m: int) -> np.ndarray:
 
 
 def _kpss_statistic(x: np.ndarray) -> float:
-    """KPSS level-stationarity statistic with the Bartlett window of ``trunc(4 (n / 100)^(1/4))`` lags
-    (``ur.kpss(type="mu", lags="short")``, as forecast::ndiffs uses)."""
+    """KPSS level-stationarity statistic with the Bartlett window of ``trunc(3 sqrt(n) / 13)`` lags
+    (``ur.kpss(type="mu", use.lag=trunc(3 * sqrt(n) / 13))``, forecast::ndiffs's default)."""
     n = len(x)
     e = x - x.mean()
-    lags = min(int(4 * (n / 100) ** 0.25), n - 1)
+    lags = min(int(3 * np.sqrt(n) / 13), n - 1)
     s2 = e @ e / n
     for k in range(1, lags + 1):
         s2 += 2 * (1 - k / (lags + 1)) * (e[k:] @ e[:-k]) / n
@@ -464,10 +464,12 @@ def _choose_d(x: np.ndarray, max_d: int) -> int:
 
 
 def _seasonal_strength(x: np.ndarray, m: int) -> float:
-    """Wang, Smith & Hyndman (2006) seasonal strength ``max(0, 1 - var(R) / var(S + R))`` from an STL fit."""
+    """Wang, Smith & Hyndman (2006) seasonal strength ``max(0, 1 - var(R) / var(S + R))`` from an STL fit with
+    forecast::mstl's settings, as forecast::nsdiffs(test="seas") computes it: seasonal window 11 (mstl's
+    ``s.window = 7 + 4 * seq(6)``, first period) and locally constant seasonal fits (stl's ``s.degree = 0``)."""
     from statsmodels.tsa.seasonal import STL
 
-    parts = STL(x, period=m).fit()
+    parts = STL(x, period=m, seasonal=11, seasonal_deg=0).fit()
     total = np.var(parts.seasonal + parts.resid)
     return max(0.0, 1.0 - np.var(parts.resid) / total) if total > 0 else 0.0
 
@@ -871,8 +873,10 @@ class ARIMAForecaster(_PerSeriesForecaster):
 
     With ``order=None`` each series gets its own model, chosen the way R's ``forecast::auto.arima`` does:
 
-    1. ``D`` (seasonal differences) from the STL seasonal strength (difference when > 0.64), then
-       ``d`` from repeated KPSS tests at 5%; with exogenous columns the tests run on the regression residuals.
+    1. ``D`` (seasonal differences) from the STL seasonal strength (difference when > 0.64; STL with
+       ``forecast::mstl``'s seasonal window 11 and constant seasonal fits, as ``nsdiffs(test="seas")``), then
+       ``d`` from repeated KPSS tests at 5% (``trunc(3 sqrt(n) / 13)`` lags, as ``forecast::ndiffs``); with
+       exogenous columns the tests run on the regression residuals.
     2. A stepwise search over ``(p, q, P, Q)`` and the constant (a mean when ``d + D = 0``, a drift when
        ``d + D = 1``) from the four usual starting models, moving one order by +-1 at a time while the
        information criterion improves; every order is fitted once (cached). ``stepwise=False`` tries every
