@@ -38,11 +38,15 @@ def main(argv=None) -> None:
     parser.add_argument("--series", type=int, default=6)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
+    freqs = [f.strip() for f in args.freqs.split(",") if f.strip()]
+    unknown = [f for f in freqs if f not in CASES]
+    if unknown:
+        parser.error(f"unknown --freqs {unknown}; choose among {', '.join(CASES)}")
     from tsrnn import RNNForecaster
     from tsrnn.frequency import seasonal_periods_for
 
     rows = []
-    for freq in args.freqs.split(","):
+    for freq in freqs:
         length, horizon = CASES[freq]
         periods = seasonal_periods_for(freq)
         df = synthetic_panel(args.series, length, freq, tuple(m for m in periods if m > 1))
@@ -72,7 +76,7 @@ def main(argv=None) -> None:
     print(table)
     if not args.no_write:
         write_section("## Every frequency, one default fit each", f"Command: `python benchmarks/bench_frequencies.py "
-                      f"--freqs {args.freqs}` ({pd.Timestamp.now():%Y-%m-%d}, CPU, the default's one torch thread)."
+                      f"--freqs {','.join(freqs)}` ({pd.Timestamp.now():%Y-%m-%d}, CPU, the default's one torch thread)."
                       f"\n\n{table}\n")
 
 

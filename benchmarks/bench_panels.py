@@ -275,6 +275,9 @@ def run_panel(name: str, seeds: int, params: dict, only_rnn: bool, horizon: int 
             models["seasonal naive"] = SeasonalNaiveForecaster()
     if keep:  # --models: these models alone (the RNN's seeds count as "rnn")
         models = {label: model for label, model in models.items() if label.split()[0] in keep}
+        if not models:  # e.g. "seasonal" on a panel without seasons
+            print(f"== {name}: none of --models {', '.join(keep)} applies; skipped", flush=True)
+            return pd.DataFrame(), "skipped"
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -310,7 +313,10 @@ def main(argv=None) -> None:
     parser.add_argument("--models", default="", help="comma-separated: run only these of rnn, linear, ets, arima, "
                         "naive, drift, seasonal (prints only; e.g. --models arima)")
     args = parser.parse_args(argv)
-    keep = tuple(m for m in args.models.split(",") if m)
+    keep = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    known = ("rnn", "linear", "ets", "arima", "naive", "drift", "seasonal")
+    if set(keep) - set(known) or (keep and args.only_rnn and "rnn" not in keep):
+        parser.error(f"--models takes names among {', '.join(known)} (and 'rnn' with --only-rnn), got {args.models!r}")
     names = chosen_panels(parser, args.panels, PANELS)
     params = {"num_threads": args.threads, **parse_params(args.param)}
 

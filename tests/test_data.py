@@ -388,6 +388,9 @@ def test_half_month_and_business_month_data_keep_their_seasons(alias, season, pe
     elif alias in ("SMS", "SME"):  # half-months only when complete: with gaps, they are asked for
         raises_data_error("cannot infer the frequency", "freq=", call=to_panel, data=gappy)
         assert to_panel(gappy, freq=alias, fill_missing="ffill").freq == to_offset(alias)
+        short = pd.DataFrame({"unique_id": "b", "ds": ds[:3], "y": 1.0})  # three dates say too little alone
+        daily = pd.DataFrame({"unique_id": "a", "ds": pd.date_range(ds[0], periods=30, freq="D"), "y": 1.0})
+        assert to_panel(pd.concat([daily, short]), fill_missing="ffill").freq == to_offset("D")
 
 
 def test_weekend_timestamp_in_business_data_is_irregular():

@@ -753,8 +753,8 @@ def _infer_freq(ds: pd.DatetimeIndex) -> pd.DateOffset | None:
         grid = pd.date_range(ds[0], ds[-1], freq=name)
         if len(grid) > 2 * len(ds):  # mostly empty grid: irregular timestamps, not a frequency with gaps
             continue
-        if name in COMPLETE_ONLY_FREQS and len(grid) != len(ds):
-            continue
+        if name in COMPLETE_ONLY_FREQS and (len(grid) != len(ds) or len(ds) < 4):
+            continue  # two or three dates on a 1st and a 15th say too little to call the series half-monthly
         if wanted.issubset(grid.as_unit(ds.unit).asi8) and (best_size is None or len(grid) < best_size):
             best, best_size = to_offset(name), len(grid)
     return best

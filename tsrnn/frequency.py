@@ -20,7 +20,7 @@ __all__ = ["seasonal_periods_for", "season_length_for", "calendar_fields", "peri
            "CANDIDATE_FREQS", "COMPLETE_ONLY_FREQS", "trading_days", "EXCHANGES", "TRADING", "NYSEHolidayCalendar", "NYSE_CLOSURES"]
 
 # Usual (shortest) seasonal period by the offset's rule code, for offsets of one step (n == 1).
-# Business-month and business-quarter offsets (month-end closing prices) keep the calendar's seasons; half-months
+# Business-month and business-quarter offsets (first or last weekday) keep the calendar's seasons; half-months
 # (the 1st and 15th) have 24 a year.
 _SEASON_BY_RULE = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "BM": 12, "SMS": 24, "SME": 24, "SM": 24,
                    "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4, "BQ": 4, "B": 5, "C": 5, "D": 7, "W": 52}

@@ -465,8 +465,9 @@ def _choose_d(x: np.ndarray, max_d: int) -> int:
 
 def _seasonal_strength(x: np.ndarray, m: int) -> float:
     """Wang, Smith & Hyndman (2006) seasonal strength ``max(0, 1 - var(R) / var(S + R))`` from an STL fit with
-    forecast::mstl's settings, as forecast::nsdiffs(test="seas") computes it: seasonal window 11 (mstl's
-    ``s.window = 7 + 4 * seq(6)``, first period) and locally constant seasonal fits (stl's ``s.degree = 0``)."""
+    the seasonal settings forecast::nsdiffs(test="seas") gets from forecast::mstl: seasonal window 11 (mstl's
+    ``s.window = 7 + 4 * seq(6)``, first period) and locally constant seasonal fits (stl's ``s.degree = 0``).
+    statsmodels' low-pass window (at least ``m + 1``) and its jumps (1) still differ slightly from R's."""
     from statsmodels.tsa.seasonal import STL
 
     parts = STL(x, period=m, seasonal=11, seasonal_deg=0).fit()
