@@ -371,7 +371,7 @@ def test_business_days_with_gaps_name_the_first_missing_day():
 
 
 @pytest.mark.parametrize(("alias", "season", "per_year"), [
-    ("SMS", 24, 24), ("SME", 24, 24), ("BMS", 12, 12), ("BME", 12, 12), ("BQE", 4, 4), ("BYE", 1, 1)])
+    ("SMS", 24, 24), ("SME", 24, 24), ("BMS", 12, 12), ("BME", 12, 12), ("BQE", 4, 4), ("BQS", 4, 4), ("BYE", 1, 1)])
 def test_half_month_and_business_month_data_keep_their_seasons(alias, season, per_year):
     from tsrnn.frequency import calendar_fields, periods_per_year, seasonal_periods_for
 
@@ -382,7 +382,7 @@ def test_half_month_and_business_month_data_keep_their_seasons(alias, season, pe
     assert periods_per_year(p.freq) == per_year
     assert calendar_fields(p.freq) == (() if alias == "BYE" else ("month",))
     gappy = pd.DataFrame({"unique_id": "a", "ds": ds.delete([3, 7]), "y": np.arange(38.0)})
-    if alias in ("BMS", "BME"):  # pandas cannot infer these with gaps; the candidate grids can
+    if alias in ("BMS", "BME", "BQE", "BQS"):  # pandas cannot infer these with gaps; the candidate grids can
         raises_data_error("'a'", "2 missing", call=to_panel, data=gappy)
         assert to_panel(gappy, fill_missing="ffill").freq == to_offset(alias)
     elif alias in ("SMS", "SME"):  # half-months only when complete: with gaps, they are asked for
@@ -391,6 +391,13 @@ def test_half_month_and_business_month_data_keep_their_seasons(alias, season, pe
         short = pd.DataFrame({"unique_id": "b", "ds": ds[:3], "y": 1.0})  # three dates say too little alone
         daily = pd.DataFrame({"unique_id": "a", "ds": pd.date_range(ds[0], periods=30, freq="D"), "y": 1.0})
         assert to_panel(pd.concat([daily, short]), fill_missing="ffill").freq == to_offset("D")
+
+
+def test_custom_business_months_keep_twelve_seasons():
+    from tsrnn.frequency import periods_per_year, seasonal_periods_for
+
+    assert [seasonal_periods_for(f) for f in ("CBMS", "CBME")] == [(12,), (12,)]
+    assert periods_per_year("CBME") == 12
 
 
 def test_weekend_timestamp_in_business_data_is_irregular():

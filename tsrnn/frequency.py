@@ -22,11 +22,12 @@ __all__ = ["seasonal_periods_for", "season_length_for", "calendar_fields", "peri
 # Usual (shortest) seasonal period by the offset's rule code, for offsets of one step (n == 1).
 # Business-month and business-quarter offsets (first or last weekday) keep the calendar's seasons; half-months
 # (the 1st and 15th) have 24 a year.
-_SEASON_BY_RULE = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "BM": 12, "SMS": 24, "SME": 24, "SM": 24,
-                   "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4, "BQ": 4, "B": 5, "C": 5, "D": 7, "W": 52}
+_SEASON_BY_RULE = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "BM": 12, "CBMS": 12, "CBME": 12, "SMS": 24,
+                   "SME": 24, "SM": 24, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4, "BQ": 4, "B": 5, "C": 5, "D": 7,
+                   "W": 52}
 # Periods in a year by rule code, to annualise returns and Sharpe ratios (252 trading days).
 _PERIODS_PER_YEAR = {"B": 252, "C": 252, "D": 365, "W": 52, "MS": 12, "ME": 12, "M": 12, "SMS": 24, "SME": 24,
-                     "BMS": 12, "BME": 12, "BM": 12, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4, "BQ": 4,
+                     "BMS": 12, "BME": 12, "BM": 12, "CBMS": 12, "CBME": 12, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4, "BQ": 4,
                      "YS": 1, "YE": 1, "Y": 1, "A": 1, "h": 24 * 365, "H": 24 * 365,
                      "bh": 252 * 7, "BH": 252 * 7, "min": 60 * 24 * 365, "s": 3600 * 24 * 365}
 _BUSINESS_DAILY_RULES = ("B", "C")
@@ -42,6 +43,8 @@ CANDIDATE_FREQS = (
     ["YS", "YE", "MS", "ME", "BMS", "BME", "SMS", "SME"]
     + [f"QS-{m}" for m in ("JAN", "FEB", "MAR")]
     + [f"QE-{m}" for m in ("DEC", "JAN", "FEB")]
+    + [f"BQS-{m}" for m in ("JAN", "FEB", "MAR")]
+    + [f"BQE-{m}" for m in ("DEC", "JAN", "FEB")]
     + [f"W-{d}" for d in ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")]
     + ["B", "D", "h", "min", "s"]
 )
