@@ -158,8 +158,8 @@ def write_results(table: pd.DataFrame, notes: list[str]) -> None:
             line += f" {row['pmdarima_time / time']:.1f}x |"
         lines.append(line)
     notes = [*notes, "pmdarima and statsforecast are not tsrnn dependencies, installed only to measure them; "
-             "statsforecast 2.x requires pandas < 3, so it runs in a virtual environment that adds it and pandas 2.x "
-             "to the global packages (hence the interpreter path above)"]
+             "statsforecast runs in a virtual environment on top of the global packages (hence the interpreter path "
+             "above), installed with their versions as constraints (`pip install -c constraints.txt statsforecast`)"]
     lines += [""] + [f"- {note}" for note in notes] + [""]
     write_section(HEADING, "\n".join(lines[2:]))
     print(f"updated {RESULTS}")
