@@ -75,8 +75,9 @@ def main(argv=None) -> None:
     table = markdown_table(pd.DataFrame(rows), index=False)
     print(table)
     if not args.no_write:
-        write_section("## Every frequency, one default fit each", f"Command: `python benchmarks/bench_frequencies.py "
-                      f"--freqs {','.join(freqs)}` ({pd.Timestamp.now():%Y-%m-%d}, CPU, the default's one torch thread)."
+        command = f"python benchmarks/bench_frequencies.py --freqs {','.join(freqs)}"
+        write_section("## Every frequency, one default fit each",
+                      f"Command: `{command}` ({pd.Timestamp.now():%Y-%m-%d}, CPU, the default's one torch thread)."
                       f"\n\n{table}\n")
 
 

@@ -17,17 +17,20 @@ from pandas.tseries.holiday import (
 )
 
 __all__ = ["seasonal_periods_for", "season_length_for", "calendar_fields", "periods_per_year", "is_business_daily",
-           "CANDIDATE_FREQS", "COMPLETE_ONLY_FREQS", "trading_days", "EXCHANGES", "TRADING", "NYSEHolidayCalendar", "NYSE_CLOSURES"]
+           "CANDIDATE_FREQS", "COMPLETE_ONLY_FREQS", "trading_days", "EXCHANGES", "TRADING", "NYSEHolidayCalendar",
+           "NYSE_CLOSURES"]
 
+# Rule codes by the number of steps in a year. Business months and quarters (the first or last weekday) keep the
+# calendar's seasons; half-months are the 1st and 15th (or the 15th and the month's end).
+_MONTHLY_RULES = ("MS", "ME", "M", "BMS", "BME", "BM", "CBMS", "CBME")
+_HALF_MONTHLY_RULES = ("SMS", "SME", "SM")
+_QUARTERLY_RULES = ("QS", "QE", "Q", "BQS", "BQE", "BQ")
 # Usual (shortest) seasonal period by the offset's rule code, for offsets of one step (n == 1).
-# Business-month and business-quarter offsets (first or last weekday) keep the calendar's seasons; half-months
-# (the 1st and 15th) have 24 a year.
-_SEASON_BY_RULE = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "BM": 12, "CBMS": 12, "CBME": 12, "SMS": 24,
-                   "SME": 24, "SM": 24, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4, "BQ": 4, "B": 5, "C": 5, "D": 7,
-                   "W": 52}
+_SEASON_BY_RULE = {**dict.fromkeys(_MONTHLY_RULES, 12), **dict.fromkeys(_HALF_MONTHLY_RULES, 24),
+                   **dict.fromkeys(_QUARTERLY_RULES, 4), "B": 5, "C": 5, "D": 7, "W": 52}
 # Periods in a year by rule code, to annualise returns and Sharpe ratios (252 trading days).
-_PERIODS_PER_YEAR = {"B": 252, "C": 252, "D": 365, "W": 52, "MS": 12, "ME": 12, "M": 12, "SMS": 24, "SME": 24,
-                     "BMS": 12, "BME": 12, "BM": 12, "CBMS": 12, "CBME": 12, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4, "BQ": 4,
+_PERIODS_PER_YEAR = {**dict.fromkeys(_MONTHLY_RULES, 12), **dict.fromkeys(_HALF_MONTHLY_RULES, 24),
+                     **dict.fromkeys(_QUARTERLY_RULES, 4), "B": 252, "C": 252, "D": 365, "W": 52,
                      "YS": 1, "YE": 1, "Y": 1, "A": 1, "h": 24 * 365, "H": 24 * 365,
                      "bh": 252 * 7, "BH": 252 * 7, "min": 60 * 24 * 365, "s": 3600 * 24 * 365}
 _BUSINESS_DAILY_RULES = ("B", "C")
